@@ -55,8 +55,10 @@ public static class Charts
             plot.ShowLegend(plot == loss ? Alignment.UpperRight : Alignment.LowerRight);
             Style(plot);
         }
-        // Both panels read the same epochs, so they share the x range.
+        // Both panels read the same epochs: same x range, and the same left/right margins so the epochs line up.
         foreach (var plot in new[] { loss, accuracy }) plot.Axes.SetLimitsX(epochs.Min() - 0.5, epochs.Max() + 0.5);
+        loss.Layout.Fixed(new PixelPadding(90, 25, 40, 50));
+        accuracy.Layout.Fixed(new PixelPadding(90, 25, 60, 20));
 
         const int width = 1000, height = 800;
         ChartOutput.WriteAtomically(pngPath, ChartOutput.RenderPng(width, height, canvas => multiplot.Render(canvas, new PixelRect(0, width, height, 0))));
@@ -100,7 +102,6 @@ public static class Charts
                 text.Alignment = Alignment.MiddleCenter;
                 text.LabelFontSize = fontSize;
                 text.LabelFontName = ChartOutput.FontName;
-                text.LabelBold = r == c;
                 text.LabelFontColor = shade[r, c] > 0.55 ? Colors.White : matrix[r, c] == 0 ? Colors.Gray : Colors.Black;
             }
 
@@ -113,6 +114,7 @@ public static class Charts
         string accuracy = total == 0 ? "no samples" : $"accuracy {100.0 * correct / total:0.00}% of {total:N0}";
         plot.Title(string.IsNullOrWhiteSpace(title) ? accuracy : $"{title}: {accuracy}");
         plot.Grid.IsVisible = false;
+        plot.Layout.Fixed(new PixelPadding(70, 20, 60, 50)); // the grid does not move with the title's glyphs
         Style(plot);
 
         const int width = 820, height = 800;
