@@ -30,3 +30,27 @@ internal static class PixelAssert
         Assert.True(pixels.Max() >= 0.9f, $"{what}: strongest ink {pixels.Max():0.00}, expected full-intensity stroke cores");
     }
 }
+
+internal static class PixelCompare
+{
+    /// <summary>Mean absolute difference of two 28x28 inputs at the best whole-pixel shift of at most 1 px
+    /// (centring rounds to whole pixels, so equal digits can land one pixel apart).</summary>
+    public static float Distance(float[] a, float[] b)
+    {
+        float best = float.MaxValue;
+        for (int dy = -1; dy <= 1; dy++)
+            for (int dx = -1; dx <= 1; dx++)
+            {
+                double sum = 0;
+                for (int y = 0; y < 28; y++)
+                    for (int x = 0; x < 28; x++)
+                    {
+                        int sx = x + dx, sy = y + dy;
+                        float other = sx is >= 0 and < 28 && sy is >= 0 and < 28 ? b[sy * 28 + sx] : 0f;
+                        sum += Math.Abs(a[y * 28 + x] - other);
+                    }
+                best = Math.Min(best, (float)(sum / 784));
+            }
+        return best;
+    }
+}
