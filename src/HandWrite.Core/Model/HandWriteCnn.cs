@@ -29,19 +29,28 @@ public sealed class HandWriteCnn : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    /// <param name="input">[N, 1, 28, 28], normalised as in training.</param>
+    /// <param name="input">[N, 1, 28, 28], normalised as in training. Its dtype is the compute dtype:
+    /// bfloat16 input runs the network in bfloat16 on fp32 weights cast on the fly (mixed precision,
+    /// as autocast does; gradients still reach the fp32 weights through the casts).</param>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var x = functional.relu(conv1.forward(input));
-        x = functional.relu(conv2.forward(x));
+        var x = Conv(conv1, input);
+        x = Conv(conv2, x);
         x = functional.max_pool2d(x, 2);
-        x = functional.relu(conv3.forward(x));
-        x = functional.relu(conv4.forward(x));
+        x = Conv(conv3, x);
+        x = Conv(conv4, x);
         x = functional.max_pool2d(x, 2);
         x = x.flatten(1);
-        x = dropout.forward(functional.relu(fc1.forward(x)));
-        x = functional.relu(fc2.forward(x));
-        return fc3.forward(x).MoveToOuterDisposeScope();
+        x = dropout.forward(functional.relu(Dense(fc1, x)));
+        x = functional.relu(Dense(fc2, x));
+        return Dense(fc3, x).MoveToOuterDisposeScope();
     }
+
+    static Tensor Cast(Tensor weight, Tensor like) => weight.dtype == like.dtype ? weight : weight.to(like.dtype);
+
+    static Tensor Conv(Conv2d conv, Tensor x) =>
+        functional.relu(functional.conv2d(x, Cast(conv.weight!, x), Cast(conv.bias!, x), padding: [1, 1]));
+
+    static Tensor Dense(Linear linear, Tensor x) => functional.linear(x, Cast(linear.weight!, x), Cast(linear.bias!, x));
 }

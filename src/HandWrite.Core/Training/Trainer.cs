@@ -43,6 +43,8 @@ public static class Trainer
             log?.Invoke($"Resuming after epoch {checkpoint.Epoch} from {options.CheckpointPath}.");
         }
 
+        var computeType = options.EffectivePrecision == TrainingPrecision.BFloat16 ? ScalarType.BFloat16 : ScalarType.Float32;
+        log?.Invoke($"Training {options.Epochs} epochs on {train.Count} images ({options.Preset} preset, {options.EffectivePrecision}, batch {options.BatchSize}, {get_num_threads()} threads); validating on {validation.Count}.");
         int batchesPerEpoch = (train.Count + options.BatchSize - 1) / options.BatchSize;
         long totalSteps = (long)batchesPerEpoch * options.Epochs;
         double trainSeconds = history.Sum(h => h.Duration.TotalSeconds);
@@ -73,7 +75,7 @@ public static class Trainer
                 var labels = train.Labels.index_select(0, index);
                 if (options.Augment) images = Augmentation.Apply(images);
 
-                var logits = model.forward(MnistDataset.Normalize(images));
+                var logits = model.forward(MnistDataset.Normalize(images).to(computeType)).to(ScalarType.Float32);
                 var loss = F.cross_entropy(logits, labels, label_smoothing: options.LabelSmoothing);
                 optimizer.zero_grad();
                 loss.backward();

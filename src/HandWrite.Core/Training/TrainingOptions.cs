@@ -19,6 +19,12 @@ public sealed class TrainingOptions
     /// <summary>Continue from ModelPath's checkpoint instead of starting over.</summary>
     public bool Resume { get; init; }
     public TrainingPreset Preset { get; init; } = TrainingPreset.Best;
+    /// <summary>Compute precision of the training step; Auto takes bfloat16 where the CPU has native bf16 (AVX-512 BF16 / AMX).</summary>
+    public TrainingPrecision Precision { get; init; } = TrainingPrecision.Auto;
+
+    /// <summary>The precision Auto resolves to on this machine.</summary>
+    public TrainingPrecision EffectivePrecision => Precision != TrainingPrecision.Auto ? Precision
+        : Native.CpuInfo.HasNativeBFloat16 ? TrainingPrecision.BFloat16 : TrainingPrecision.Float32;
 
     /// <summary>Cosine decay of the learning rate to zero over the run, after a short warm-up.</summary>
     public bool CosineSchedule => Preset == TrainingPreset.Best;
@@ -43,6 +49,9 @@ public sealed class TrainingOptions
         Check(Subset is null or >= 1, $"-Subset must be positive; it was {Subset}.");
     }
 }
+
+/// <summary>Compute precision: weights and optimizer state stay fp32 either way (mixed precision).</summary>
+public enum TrainingPrecision { Auto, Float32, BFloat16 }
 
 /// <summary>Training recipes for the same network.</summary>
 public enum TrainingPreset

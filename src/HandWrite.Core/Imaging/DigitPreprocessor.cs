@@ -1,0 +1,102 @@
+using SkiaSharp;
+
+namespace HandWrite.Core.Imaging;
+
+/// <summary>
+/// Turns any picture of a digit into the 28x28 input an MNIST-trained network expects, the way MNIST was
+/// made: white ink on black, fitted into 20x20 keeping aspect ratio, centre of mass at the centre.
+/// </summary>
+public static class DigitPreprocessor
+{
+    /// <summary>Reads, decodes and preprocesses an image file.</summary>
+    /// <exception cref="HandWriteException">NotFound, PermissionDenied, InvalidData or LimitsExceeded; Target = path.</exception>
+    public static DigitImage Load(string path)
+    {
+        var bytes = ImageDecoding.ReadFile(path);
+        return Decode(bytes, path);
+    }
+
+    /// <summary>Decodes encoded image bytes (PNG, JPEG, GIF first frame, BMP, WebP, ICO) and preprocesses them.</summary>
+    /// <param name="nameForErrors">Names the input in error messages and is the exception's Target.</param>
+    public static DigitImage Decode(ReadOnlySpan<byte> encoded, string nameForErrors)
+    {
+        using var working = ImageDecoding.DecodeUpright(encoded, nameForErrors, out var source);
+        return Run(working, source.Width, source.Height);
+    }
+
+    /// <summary>Preprocesses an already decoded bitmap of any colour type.</summary>
+    public static DigitImage Preprocess(SKBitmap bitmap)
+    {
+        ArgumentNullException.ThrowIfNull(bitmap);
+        if (bitmap.Width <= 0 || bitmap.Height <= 0)
+            throw new HandWriteException("The bitmap is empty (0 pixels). Pass a bitmap with a drawn digit.", HandWriteErrorKind.InvalidData);
+        using var working = ImageDecoding.ToWorkingBitmap(bitmap);
+        return Run(working, bitmap.Width, bitmap.Height);
+    }
+
+    /// <summary>Writes a 28x28 model input as an 8-bit greyscale PNG (white ink on black), for inspection.</summary>
+    public static void SavePng(float[] pixels28, string path)
+    {
+        ArgumentNullException.ThrowIfNull(pixels28);
+        if (pixels28.Length != DigitImage.Side * DigitImage.Side)
+            throw new HandWriteException($"Expected {DigitImage.Side * DigitImage.Side} pixels (28x28), got {pixels28.Length}. Pass DigitImage.Pixels.",
+                HandWriteErrorKind.InvalidArgument, target: path);
+        GrayPng.Save(pixels28, DigitImage.Side, DigitImage.Side, path);
+    }
+
+    internal static DigitImage Run(SKBitmap working, int sourceWidth, int sourceHeight)
+    {
+        var ink = InkSegmentation.Extract(working, out var blankReason);
+        if (ink is null) return DigitImage.Blank(blankReason!, sourceWidth, sourceHeight);
+        return new DigitImage(MnistLayout.Layout(ink), null, sourceWidth, sourceHeight);
+    }
+}
+
+/// <summary>The baseline many hobby projects use, kept for comparison: greyscale (alpha dropped),
+/// stretch to 28x28, scale to 0..1; no inversion, cropping or centring.</summary>
+public static class NaivePreprocessor
+{
+    public static float[] Load(string path)
+    {
+        var bytes = ImageDecoding.ReadFile(path);
+        using var working = ImageDecoding.DecodeUpright(bytes, path, out _);
+        // Premultiplied luminance: a transparent pixel reads as black, as a plain "convert to L" does.
+        var (luminance, _) = InkSegmentation.ReadChannels(working);
+        var small = luminance.Resize(DigitImage.Side, DigitImage.Side);
+        return small.Data.Select(v => Math.Clamp(v, 0f, 1f)).ToArray();
+    }
+}
+
+/// <summary>8-bit greyscale PNG writing, shared by <see cref="DigitPreprocessor.SavePng"/> and the contact sheet.</summary>
+internal static class GrayPng
+{
+    public static void Save(float[] pixels, int width, int height, string path)
+    {
+        if (string.IsNullOrWhiteSpace(path))
+            throw new HandWriteException("No output path was given. Pass a .png file path.", HandWriteErrorKind.InvalidArgument, target: path);
+        using var bitmap = new SKBitmap(new SKImageInfo(width, height, SKColorType.Gray8, SKAlphaType.Opaque));
+        var bytes = bitmap.GetPixelSpan();
+        for (int y = 0; y < height; y++)
+            for (int x = 0; x < width; x++)
+                bytes[y * bitmap.RowBytes + x] = (byte)Math.Round(Math.Clamp(pixels[y * width + x], 0f, 1f) * 255f);
+        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100)
+            ?? throw new InvalidOperationException("Skia could not encode the PNG.");
+        try
+        {
+            var folder = Path.GetDirectoryName(Path.GetFullPath(path));
+            if (!string.IsNullOrEmpty(folder)) Directory.CreateDirectory(folder);
+            using var file = File.Create(path);
+            data.SaveTo(file);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new HandWriteException($"Cannot write '{path}': permission denied. Choose a folder you can write to.",
+                HandWriteErrorKind.PermissionDenied, e, path);
+        }
+        catch (IOException e)
+        {
+            throw new HandWriteException($"Cannot write '{path}' (an I/O error occurred). Check the path and free disk space.",
+                HandWriteErrorKind.InvalidArgument, e, path);
+        }
+    }
+}

@@ -1,0 +1,250 @@
+using System.Runtime.InteropServices;
+using SkiaSharp;
+
+namespace HandWrite.Core.Imaging;
+
+/// <summary>Where the ink is in the working image: ink contrast (0 = paper), the pixels kept as the digit.</summary>
+internal sealed class InkLayer
+{
+    /// <summary>Ink strength above the local paper level, 0 outside the kept digit components.</summary>
+    public required Plane Contrast { get; init; }
+    /// <summary>Contrast level that separates ink from paper (Otsu); half of it bounds the anti-aliased rim.</summary>
+    public required float Threshold { get; init; }
+    /// <summary>Bounding box of the kept ink, inclusive-exclusive, working coordinates.</summary>
+    public required SKRectI Bounds { get; init; }
+    /// <summary>True when ink was darker than the paper in the source (after alpha handling).</summary>
+    public required bool DarkInk { get; init; }
+    public required bool FromAlpha { get; init; }
+}
+
+internal static class InkSegmentation
+{
+    internal const string UniformReason = "The image is blank (uniform colour).";
+    internal const string NoiseReason = "No digit found: the image looks like noise or texture, not strokes on a plain background.";
+    internal const string SpecksReason = "No digit found: there are only specks too small to be a digit.";
+
+    /// <summary>Below this ink contrast (0..1 luminance) an image counts as uniform.</summary>
+    internal const float MinContrast = 0.08f;
+    /// <summary>Digits cover well under this fraction of a picture; more ink than this is noise or texture.</summary>
+    internal const float MaxInkFraction = 0.40f;
+    /// <summary>A component smaller than this fraction of the largest one is a speck, not part of the digit.</summary>
+    internal const float SpeckFractionOfLargest = 0.08f;
+    internal const int MaxDigitComponents = 12;
+
+    /// <summary>Finds the digit's ink, or returns null with a reason when there is none.</summary>
+    public static InkLayer? Extract(SKBitmap workingRgbaPremul, out string? blankReason)
+    {
+        var (luminance, alpha) = ReadChannels(workingRgbaPremul);
+        Plane contrast;
+        bool darkInk, fromAlpha;
+        if (AlphaCarriesDrawing(alpha))
+        {
+            // Strokes on a transparent background: whatever their colour, where there is paint there is ink.
+            contrast = alpha;
+            darkInk = false;
+            fromAlpha = true;
+        }
+        else
+        {
+            var gray = CompositeOverPaper(luminance, alpha);
+            darkInk = IsDarkInk(gray);
+            if (!darkInk) for (int i = 0; i < gray.Data.Length; i++) gray.Data[i] = 1f - gray.Data[i];
+            contrast = SubtractPaper(gray);
+            fromAlpha = false;
+        }
+        return Segment(contrast, darkInk, fromAlpha, out blankReason);
+    }
+
+    /// <summary>Premultiplied luminance (Rec. 601 weights) and alpha, both 0..1.</summary>
+    internal static (Plane Luminance, Plane Alpha) ReadChannels(SKBitmap bitmap)
+    {
+        if (bitmap.ColorType != SKColorType.Rgba8888 || bitmap.AlphaType != SKAlphaType.Premul)
+            throw new ArgumentException("Expected a premultiplied RGBA8888 bitmap.", nameof(bitmap));
+        var bytes = bitmap.GetPixelSpan();
+        int w = bitmap.Width, h = bitmap.Height, rowBytes = bitmap.RowBytes;
+        var luminance = new Plane(w, h);
+        var alpha = new Plane(w, h);
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+            {
+                int p = y * rowBytes + x * 4;
+                luminance.Data[y * w + x] = (0.299f * bytes[p] + 0.587f * bytes[p + 1] + 0.114f * bytes[p + 2]) / 255f;
+                alpha.Data[y * w + x] = bytes[p + 3] / 255f;
+            }
+        return (luminance, alpha);
+    }
+
+    /// <summary>The drawing lives in the alpha channel when the background (the border) is mostly transparent.</summary>
+    internal static bool AlphaCarriesDrawing(Plane alpha)
+    {
+        int transparent = 0, total = 0;
+        foreach (int i in BorderIndices(alpha.Width, alpha.Height))
+        {
+            total++;
+            if (alpha.Data[i] < 0.5f) transparent++;
+        }
+        return total > 0 && transparent * 2 > total;
+    }
+
+    /// <summary>Transparent pixels take the paper's colour: the median luminance of the opaque pixels.</summary>
+    internal static Plane CompositeOverPaper(Plane premulLuminance, Plane alpha)
+    {
+        var opaque = new List<float>();
+        for (int i = 0; i < alpha.Data.Length; i++)
+            if (alpha.Data[i] > 0.9f) opaque.Add(premulLuminance.Data[i] / alpha.Data[i]);
+        float paper = opaque.Count > 0 ? Median(opaque) : 1f;
+        var gray = new Plane(alpha.Width, alpha.Height);
+        for (int i = 0; i < gray.Data.Length; i++)
+            gray.Data[i] = Math.Clamp(premulLuminance.Data[i] + (1f - alpha.Data[i]) * paper, 0f, 1f);
+        return gray;
+    }
+
+    /// <summary>
+    /// Polarity from the shape of the histogram after removing large-scale lighting: ink is the minority,
+    /// so its deviations from the local paper level are few and large, which makes the skew point at it.
+    /// Paper noise and lighting gradients are roughly symmetric and cancel; no fixed threshold is involved.
+    /// </summary>
+    internal static bool IsDarkInk(Plane gray)
+    {
+        float sigma = Math.Max(2f, Math.Min(gray.Width, gray.Height) / 8f);
+        var local = gray.Blur(sigma);
+        double third = 0;
+        for (int i = 0; i < gray.Data.Length; i++)
+        {
+            double t = gray.Data[i] - local.Data[i];
+            third += t * t * t;
+        }
+        return third <= 0;
+    }
+
+    /// <summary>
+    /// Ink contrast for dark ink: paper level estimated by a morphological closing (removes strokes narrower
+    /// than the window) smoothed by a blur, so uneven lighting and shadows are subtracted away.
+    /// </summary>
+    internal static Plane SubtractPaper(Plane gray)
+    {
+        int radius = Math.Clamp(Math.Min(gray.Width, gray.Height) / 10, 4, 50);
+        var closed = Morphology.SquareFilter(Morphology.SquareFilter(gray, radius, max: true), radius, max: false);
+        var paper = closed.Blur(radius / 2f);
+        var contrast = new Plane(gray.Width, gray.Height);
+        for (int i = 0; i < contrast.Data.Length; i++)
+            contrast.Data[i] = Math.Max(0f, Math.Max(paper.Data[i], closed.Data[i]) - gray.Data[i]);
+        return contrast;
+    }
+
+    internal static InkLayer? Segment(Plane contrast, bool darkInk, bool fromAlpha, out string? blankReason)
+    {
+        int w = contrast.Width, h = contrast.Height, n = w * h;
+        float maxContrast = contrast.Data.Max();
+        if (maxContrast < MinContrast) { blankReason = UniformReason; return null; }
+
+        float threshold = Otsu(contrast.Data, maxContrast);
+        float rim = threshold / 2f;
+        int seeds = contrast.Data.Count(v => v > threshold);
+        if (seeds > MaxInkFraction * n) { blankReason = NoiseReason; return null; }
+
+        // Hysteresis: components grow over the rim level (so faint anti-aliased joins hold a thin line
+        // together) but must contain a pixel above the Otsu level.
+        var labels = new int[n];
+        var components = LabelComponents(contrast.Data, w, h, rim, threshold, labels);
+        var seeded = components.Where(c => c.Seeded).ToList();
+        if (seeded.Count == 0) { blankReason = UniformReason; return null; }
+        int largest = seeded.Max(c => c.Area);
+        var kept = seeded.Where(c => c.Area >= Math.Max(2, SpeckFractionOfLargest * largest)).ToList();
+        if (kept.Count > MaxDigitComponents) { blankReason = NoiseReason; return null; }
+
+        var bounds = kept.Select(c => c.Bounds).Aggregate((a, b) => SKRectI.Union(a, b));
+        int minExtent = Math.Max(4, (int)Math.Ceiling(0.03 * Math.Max(w, h)));
+        if (Math.Max(bounds.Width, bounds.Height) < minExtent) { blankReason = SpecksReason; return null; }
+
+        // Keep the kept components plus a 1 px rim of their soft edge; everything else is background.
+        var keepIds = kept.Select(c => c.Id).ToHashSet();
+        var keep = new Plane(w, h);
+        for (int i = 0; i < n; i++) if (labels[i] != 0 && keepIds.Contains(labels[i])) keep.Data[i] = 1f;
+        keep = Morphology.SquareFilter(keep, 1, max: true);
+        var digit = new Plane(w, h);
+        for (int i = 0; i < n; i++) digit.Data[i] = contrast.Data[i] * keep.Data[i];
+
+        blankReason = null;
+        return new InkLayer { Contrast = digit, Threshold = threshold, Bounds = bounds, DarkInk = darkInk, FromAlpha = fromAlpha };
+    }
+
+    internal sealed record Component(int Id, int Area, bool Seeded, SKRectI Bounds);
+
+    /// <summary>8-connected components of pixels above <paramref name="low"/>.</summary>
+    internal static List<Component> LabelComponents(float[] values, int w, int h, float low, float high, int[] labels)
+    {
+        var result = new List<Component>();
+        var stack = new Stack<int>();
+        int next = 0;
+        for (int start = 0; start < values.Length; start++)
+        {
+            if (labels[start] != 0 || values[start] <= low) continue;
+            int id = ++next, area = 0;
+            bool seeded = false;
+            int x0 = int.MaxValue, y0 = int.MaxValue, x1 = -1, y1 = -1;
+            labels[start] = id;
+            stack.Push(start);
+            while (stack.Count > 0)
+            {
+                int p = stack.Pop();
+                int px = p % w, py = p / w;
+                area++;
+                seeded |= values[p] > high;
+                x0 = Math.Min(x0, px); x1 = Math.Max(x1, px); y0 = Math.Min(y0, py); y1 = Math.Max(y1, py);
+                for (int dy = -1; dy <= 1; dy++)
+                {
+                    int ny = py + dy;
+                    if (ny < 0 || ny >= h) continue;
+                    for (int dx = -1; dx <= 1; dx++)
+                    {
+                        int nx = px + dx;
+                        if (nx < 0 || nx >= w) continue;
+                        int q = ny * w + nx;
+                        if (labels[q] == 0 && values[q] > low) { labels[q] = id; stack.Push(q); }
+                    }
+                }
+            }
+            result.Add(new Component(id, area, seeded, new SKRectI(x0, y0, x1 + 1, y1 + 1)));
+        }
+        return result;
+    }
+
+    /// <summary>Otsu's threshold over [0, max] with 256 bins.</summary>
+    internal static float Otsu(float[] values, float max)
+    {
+        const int Bins = 256;
+        var histogram = new long[Bins];
+        foreach (float v in values) histogram[Math.Clamp((int)(v / max * (Bins - 1)), 0, Bins - 1)]++;
+        double total = values.Length, sumAll = 0;
+        for (int i = 0; i < Bins; i++) sumAll += i * (double)histogram[i];
+        double weightBack = 0, sumBack = 0, best = -1;
+        int bestBin = 0;
+        for (int i = 0; i < Bins - 1; i++)
+        {
+            weightBack += histogram[i];
+            if (weightBack == 0) continue;
+            double weightFore = total - weightBack;
+            if (weightFore == 0) break;
+            sumBack += i * (double)histogram[i];
+            double meanBack = sumBack / weightBack, meanFore = (sumAll - sumBack) / weightFore;
+            double between = weightBack * weightFore * (meanBack - meanFore) * (meanBack - meanFore);
+            if (between > best) { best = between; bestBin = i; }
+        }
+        return (bestBin + 0.5f) / (Bins - 1) * max;
+    }
+
+    internal static IEnumerable<int> BorderIndices(int w, int h)
+    {
+        int band = Math.Max(1, Math.Min(w, h) / 25);
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                if (x < band || y < band || x >= w - band || y >= h - band) yield return y * w + x;
+    }
+
+    internal static float Median(List<float> values)
+    {
+        values.Sort();
+        return values[values.Count / 2];
+    }
+}

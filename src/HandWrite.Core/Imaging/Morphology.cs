@@ -1,0 +1,99 @@
+namespace HandWrite.Core.Imaging;
+
+/// <summary>Grey-level and binary morphology on planes: no Skia call does these.</summary>
+internal static class Morphology
+{
+    /// <summary>Max (dilate) or min (erode) over a square window of side 2*radius+1, separable, O(n).</summary>
+    public static Plane SquareFilter(Plane source, int radius, bool max)
+    {
+        var result = source.Clone();
+        if (radius <= 0) return result;
+        int w = source.Width, h = source.Height;
+        var line = new float[Math.Max(w, h)];
+        var output = new float[Math.Max(w, h)];
+        for (int y = 0; y < h; y++)
+        {
+            Array.Copy(result.Data, y * w, line, 0, w);
+            Filter1D(line, w, radius, max, output);
+            Array.Copy(output, 0, result.Data, y * w, w);
+        }
+        for (int x = 0; x < w; x++)
+        {
+            for (int y = 0; y < h; y++) line[y] = result.Data[y * w + x];
+            Filter1D(line, h, radius, max, output);
+            for (int y = 0; y < h; y++) result.Data[y * w + x] = output[y];
+        }
+        return result;
+    }
+
+    /// <summary>van Herk / Gil-Werman running max (or min): block prefix and suffix extrema.</summary>
+    private static void Filter1D(float[] input, int n, int radius, bool max, float[] output)
+    {
+        int window = 2 * radius + 1;
+        int padded = n + 2 * radius;
+        float fill = max ? float.NegativeInfinity : float.PositiveInfinity;
+        var prefix = new float[padded];
+        var suffix = new float[padded];
+        float Read(int p) => p >= radius && p < n + radius ? input[p - radius] : fill;
+        float Pick(float a, float b) => max ? Math.Max(a, b) : Math.Min(a, b);
+        for (int p = 0; p < padded; p++)
+            prefix[p] = p % window == 0 ? Read(p) : Pick(prefix[p - 1], Read(p));
+        for (int p = padded - 1; p >= 0; p--)
+            suffix[p] = p == padded - 1 || (p + 1) % window == 0 ? Read(p) : Pick(suffix[p + 1], Read(p));
+        for (int i = 0; i < n; i++)
+            output[i] = Pick(suffix[i], prefix[i + window - 1]);
+    }
+
+    /// <summary>Euclidean distance from every pixel to the nearest pixel where <paramref name="feature"/> is
+    /// true (Felzenszwalb-Huttenlocher); +infinity-like when there is none.</summary>
+    public static float[] DistanceTo(bool[] feature, int width, int height)
+    {
+        const float Far = 1e12f;
+        var d = new float[width * height];
+        for (int i = 0; i < d.Length; i++) d[i] = feature[i] ? 0f : Far;
+        int n = Math.Max(width, height);
+        var f = new float[n];
+        var o = new float[n];
+        var v = new int[n];
+        var z = new float[n + 1];
+        for (int x = 0; x < width; x++)
+        {
+            for (int y = 0; y < height; y++) f[y] = d[y * width + x];
+            Transform1D(f, height, o, v, z);
+            for (int y = 0; y < height; y++) d[y * width + x] = o[y];
+        }
+        for (int y = 0; y < height; y++)
+        {
+            Array.Copy(d, y * width, f, 0, width);
+            Transform1D(f, width, o, v, z);
+            Array.Copy(o, 0, d, y * width, width);
+        }
+        for (int i = 0; i < d.Length; i++) d[i] = MathF.Sqrt(d[i]);
+        return d;
+    }
+
+    private static void Transform1D(float[] f, int n, float[] output, int[] v, float[] z)
+    {
+        double Intersection(int q, int p) => ((f[q] + (double)q * q) - (f[p] + (double)p * p)) / (2.0 * (q - p));
+        int k = 0;
+        v[0] = 0;
+        z[0] = float.NegativeInfinity;
+        z[1] = float.PositiveInfinity;
+        for (int q = 1; q < n; q++)
+        {
+            double s = Intersection(q, v[k]);
+            while (s <= z[k]) { k--; s = Intersection(q, v[k]); }
+            k++;
+            v[k] = q;
+            z[k] = (float)s;
+            z[k + 1] = float.PositiveInfinity;
+        }
+        k = 0;
+        for (int q = 0; q < n; q++)
+        {
+            while (z[k + 1] < q) k++;
+            float dq = q - v[k];
+            output[q] = dq * dq + f[v[k]];
+        }
+    }
+}

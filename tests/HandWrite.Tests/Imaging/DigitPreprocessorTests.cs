@@ -1,0 +1,178 @@
+using HandWrite.Core.Imaging;
+using SkiaSharp;
+using static HandWrite.Tests.Imaging.SyntheticDigits;
+
+namespace HandWrite.Tests.Imaging;
+
+/// <summary>Synthetic pictures of known digits under different paper, ink, lighting and geometry must all
+/// come out as the same MNIST-like input as the plain black-on-white reference.</summary>
+public sealed class DigitPreprocessorTests
+{
+    /// <summary>Same digit, different rendering: mean |difference| at most this (different digits are several times further).</summary>
+    private const float SameDigit = 0.04f;
+
+    private static readonly float[] ReferenceTwo = Run(Reference(Glyph.Two));
+
+    private static float[] Run(SKBitmap bitmap, string what = "image")
+    {
+        using (bitmap)
+        {
+            var digit = DigitPreprocessor.Preprocess(bitmap);
+            Assert.True(digit.BlankReason is null, $"{what}: unexpectedly blank: {digit.BlankReason}");
+            PixelAssert.IsMnistLike(digit.Pixels, what);
+            return digit.Pixels;
+        }
+    }
+
+    private static void AssertSameAsReference(float[] pixels, string what)
+    {
+        float distance = PixelCompare.Distance(pixels, ReferenceTwo);
+        Assert.True(distance <= SameDigit, $"{what}: differs from the reference by {distance:0.000} (limit {SameDigit})");
+    }
+
+    [Fact]
+    public void ReferenceIsMnistLikeAndDistinguishesDigits()
+    {
+        PixelAssert.IsMnistLike(ReferenceTwo, "reference 2");
+        var seven = Run(Reference(Glyph.Seven), "reference 7");
+        var zero = Run(Reference(Glyph.Zero), "reference 0");
+        // The similarity limit used below must separate different digits, or those tests could not fail.
+        float twoToSeven = PixelCompare.Distance(seven, ReferenceTwo), twoToZero = PixelCompare.Distance(zero, ReferenceTwo);
+        Assert.True(twoToSeven > 2.5f * SameDigit && twoToZero > 2.5f * SameDigit, $"2 vs 7: {twoToSeven:0.000}, 2 vs 0: {twoToZero:0.000}");
+        // Background stays exactly 0 and the edges are soft (anti-aliased grey levels), as in MNIST.
+        Assert.Equal(0f, ReferenceTwo[0]);
+        // MNIST digits have 36..90 such pixels (5th..95th percentile), about 68 typically.
+        Assert.InRange(ReferenceTwo.Count(v => v is > 0.1f and < 0.9f), 36, 90);
+    }
+
+    [Fact]
+    public void LightInkOnDarkPaperGivesTheSameDigit() =>
+        AssertSameAsReference(Run(Draw(300, 300, SKColors.Black, SKColors.White, 12, new SKRect(90, 70, 210, 230))), "white on black");
+
+    [Fact]
+    public void ChalkOnDarkGreenBoardGivesTheSameDigit() =>
+        AssertSameAsReference(Run(Draw(300, 300, new SKColor(30, 70, 40), new SKColor(230, 230, 220), 12, new SKRect(90, 70, 210, 230))), "chalk on green");
+
+    [Theory]
+    [InlineData(0, 0, 0)]
+    [InlineData(220, 30, 30)]
+    [InlineData(255, 255, 255)]
+    public void StrokesOnTransparentBackgroundAreInkWhateverTheirColour(byte r, byte g, byte b)
+    {
+        var pixels = Run(Draw(300, 300, SKColors.Transparent, new SKColor(r, g, b), 12, new SKRect(90, 70, 210, 230)), $"rgb({r},{g},{b}) on transparent");
+        AssertSameAsReference(pixels, $"rgb({r},{g},{b}) on transparent");
+    }
+
+    [Theory]
+    [InlineData(128, 20, 40, 200)]   // blue ballpoint on grey paper
+    [InlineData(170, 200, 20, 20)]   // red ink on light grey
+    [InlineData(110, 0, 120, 0)]     // green ink on dark grey: small luminance contrast
+    public void ColouredInkOnGreyPaperGivesTheSameDigit(byte paper, byte r, byte g, byte b) =>
+        AssertSameAsReference(Run(Draw(300, 300, new SKColor(paper, paper, paper), new SKColor(r, g, b), 12, new SKRect(90, 70, 210, 230))),
+            $"rgb({r},{g},{b}) on grey {paper}");
+
+    [Fact]
+    public void UnevenLightingIsSubtracted()
+    {
+        // Paper brightness falls from 250 to 90 across the sheet, plus a dark shadow corner: a fixed
+        // threshold would call the dark side ink.
+        void Lighting(SKCanvas canvas)
+        {
+            using var gradient = new SKPaint
+            {
+                Shader = SKShader.CreateLinearGradient(new SKPoint(0, 0), new SKPoint(300, 300),
+                    [new SKColor(250, 250, 245), new SKColor(90, 90, 85)], SKShaderTileMode.Clamp),
+            };
+            canvas.DrawRect(0, 0, 300, 300, gradient);
+        }
+        var pixels = Run(Draw(300, 300, SKColors.White, new SKColor(20, 20, 30), 12, new SKRect(90, 70, 210, 230), background: Lighting), "gradient lighting");
+        AssertSameAsReference(pixels, "gradient lighting");
+    }
+
+    [Fact]
+    public void OnePixelStrokeOnLargeCanvasKeepsAnMnistStrokeWidth()
+    {
+        var pixels = Run(Draw(1500, 1000, SKColors.White, SKColors.Black, 1, new SKRect(600, 250, 900, 650)), "1 px stroke on 1500x1000");
+        AssertSameAsReference(pixels, "1 px stroke on 1500x1000");
+        Assert.InRange(StrokeMetrics.Width(pixels, 28, 28), 2.0f, 4.4f);
+    }
+
+    [Fact]
+    public void ThickMarkerStrokeIsThinnedToAnMnistStrokeWidth()
+    {
+        var pixels = Run(Draw(400, 400, SKColors.White, SKColors.Black, 34, new SKRect(110, 80, 290, 320)), "34 px marker");
+        Assert.InRange(StrokeMetrics.Width(pixels, 28, 28), 2.0f, 4.4f);
+        Assert.InRange(StrokeMetrics.Width(ReferenceTwo, 28, 28), 2.0f, 4.4f);
+    }
+
+    [Fact]
+    public void OffCentreDigitOnLargeCanvasIsCroppedAndCentred() =>
+        AssertSameAsReference(Run(Draw(2000, 1500, SKColors.White, SKColors.Black, 10, new SKRect(1650, 80, 1800, 280))), "off-centre on 2000x1500");
+
+    [Fact]
+    public void TinyDigitIsEnlargedToFill20Pixels()
+    {
+        var pixels = Run(Draw(300, 300, SKColors.White, SKColors.Black, 1.5f, new SKRect(40, 200, 50, 214)), "14 px digit");
+        var box = PixelAssert.InkBounds(pixels);
+        Assert.InRange(Math.Max(box.Width, box.Height), 19, 20);
+        AssertSameAsReference(pixels, "14 px digit");
+    }
+
+    [Fact]
+    public void SpeckleNoiseIsRemoved()
+    {
+        var random = new Random(7);
+        void Specks(SKCanvas canvas)
+        {
+            using var paint = new SKPaint { Color = SKColors.Black, IsAntialias = true };
+            for (int i = 0; i < 250; i++)
+                canvas.DrawCircle(random.Next(300), random.Next(300), 0.6f + (float)random.NextDouble(), paint);
+        }
+        var pixels = Run(Draw(300, 300, SKColors.White, SKColors.Black, 12, new SKRect(90, 70, 210, 230), background: Specks), "specks");
+        AssertSameAsReference(pixels, "specks");
+    }
+
+    [Theory]
+    [InlineData(255, 255, 255, 255)]
+    [InlineData(128, 128, 128, 255)]
+    [InlineData(0, 0, 0, 255)]
+    [InlineData(0, 0, 0, 0)]
+    public void UniformImageIsBlank(byte r, byte g, byte b, byte a)
+    {
+        using var bitmap = new SKBitmap(200, 150);
+        bitmap.Erase(new SKColor(r, g, b, a));
+        var digit = DigitPreprocessor.Preprocess(bitmap);
+        Assert.Equal(InkSegmentation.UniformReason, digit.BlankReason);
+        Assert.All(digit.Pixels, v => Assert.Equal(0f, v));
+        Assert.Equal((200, 150), (digit.SourceWidth, digit.SourceHeight));
+    }
+
+    public static TheoryData<string> NoiseKinds() => new() { "uniform", "gaussian", "sparse-specks", "faint-noise" };
+
+    [Theory]
+    [MemberData(nameof(NoiseKinds))]
+    public void NoiseWithoutADigitIsBlank(string kind)
+    {
+        var random = new Random(kind.Length);
+        using var bitmap = new SKBitmap(new SKImageInfo(240, 180, SKColorType.Rgba8888, SKAlphaType.Premul));
+        for (int y = 0; y < bitmap.Height; y++)
+            for (int x = 0; x < bitmap.Width; x++)
+            {
+                double v = kind switch
+                {
+                    "uniform" => random.NextDouble() * 255,
+                    "gaussian" => 128 + 40 * Gaussian(random),
+                    "sparse-specks" => random.NextDouble() < 0.01 ? 0 : 255,
+                    _ => 200 + 3 * Gaussian(random),
+                };
+                byte level = (byte)Math.Clamp(v, 0, 255);
+                bitmap.SetPixel(x, y, new SKColor(level, level, level));
+            }
+        var digit = DigitPreprocessor.Preprocess(bitmap);
+        Assert.NotNull(digit.BlankReason);
+        Assert.All(digit.Pixels, v => Assert.Equal(0f, v));
+    }
+
+    private static double Gaussian(Random random) =>
+        Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+}
