@@ -2,6 +2,7 @@ using System.Collections.ObjectModel;
 using System.Globalization;
 using System.Management.Automation;
 using HandWrite.Core;
+using HandWrite.Core.Evaluation;
 using HandWrite.Core.Imaging;
 using HandWrite.Core.Prediction;
 using Microsoft.PowerShell.Commands;
@@ -19,9 +20,6 @@ public sealed class GetDigitPredictionCommand : HandWriteCmdlet
     const string PathSet = "Path";
     const string LiteralPathSet = "LiteralPath";
     const int BatchSize = 64;
-
-    /// <summary>Extensions looked for when a folder is given (what the image decoder reads).</summary>
-    static readonly string[] ImageExtensions = [".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"];
 
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
@@ -123,11 +121,11 @@ public sealed class GetDigitPredictionCommand : HandWriteCmdlet
         if (Directory.Exists(fullPath))
         {
             var images = Directory.EnumerateFiles(fullPath)
-                .Where(f => ImageExtensions.Contains(System.IO.Path.GetExtension(f), StringComparer.OrdinalIgnoreCase))
+                .Where(Evaluator.IsImageFile)
                 .Order(StringComparer.Ordinal)
                 .ToList();
             if (images.Count == 0)
-                WriteNotFound(fullPath, $"The folder '{fullPath}' holds no images ({string.Join(", ", ImageExtensions)}). Give a folder of images, or pipe files with Get-ChildItem -Recurse.");
+                WriteNotFound(fullPath, $"The folder '{fullPath}' holds no image files (.png, .jpg, .bmp, .gif, .webp, ...). Give a folder of images, or pipe files with Get-ChildItem -Recurse.");
             pending.AddRange(images);
         }
         else if (File.Exists(fullPath))
