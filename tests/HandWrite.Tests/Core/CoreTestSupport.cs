@@ -7,7 +7,8 @@ namespace HandWrite.Tests.Core;
 /// <summary>Shared fixtures for the Core reliability tests.</summary>
 internal static class CoreTestSupport
 {
-    public const string SharedMnist = "/work/shared/mnist";
+    /// <summary>The real MNIST files (read-only).</summary>
+    public static string SharedMnist => TestEnvironment.MnistFolder;
 
     public static string Sha256(ReadOnlySpan<byte> bytes) => Convert.ToHexString(SHA256.HashData(bytes)).ToLowerInvariant();
 
@@ -51,7 +52,7 @@ internal static class CoreTestSupport
 /// <summary>A temporary folder deleted with everything in it.</summary>
 internal sealed class TempFolder : IDisposable
 {
-    public string Path { get; } = Directory.CreateTempSubdirectory("handwrite-rel-").FullName;
+    public string Path { get; } = TestEnvironment.NewTempFolder("rel");
     public string this[string relative] => System.IO.Path.Combine(Path, relative);
     public void Dispose() { try { Directory.Delete(Path, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { } }
 }
