@@ -19,7 +19,13 @@ public static class IdxFile
     public static byte[] ReadContent(string path)
     {
         byte[] raw;
-        try { raw = File.ReadAllBytes(path); }
+        try
+        {
+            // Refused by size before reading: MNIST's largest file is 47 MB, and File.ReadAllBytes fails past 2 GB.
+            if (new FileInfo(path) is { Exists: true, Length: > MaxContentBytes } huge)
+                throw new HandWriteException($"'{path}' is {huge.Length:N0} bytes, far more than any MNIST file. Delete it and point -DataPath at genuine MNIST files.", HandWriteErrorKind.LimitsExceeded, target: path);
+            raw = File.ReadAllBytes(path);
+        }
         catch (FileNotFoundException) { throw new HandWriteException($"The data file '{path}' does not exist.", HandWriteErrorKind.NotFound, target: path); }
         catch (DirectoryNotFoundException) { throw new HandWriteException($"The data file '{path}' does not exist.", HandWriteErrorKind.NotFound, target: path); }
         catch (UnauthorizedAccessException ex) { throw new HandWriteException($"Cannot read '{path}': permission denied. Check the file's permissions.", HandWriteErrorKind.PermissionDenied, ex, path); }

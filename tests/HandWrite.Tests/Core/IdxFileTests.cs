@@ -212,4 +212,16 @@ public sealed class IdxFileTests : IDisposable
         foreach (var name in MnistFiles.Names)
             Assert.Contains(sums, line => line.Contains(MnistFiles.ContentSha256[name]) && line.Contains(name));
     }
+
+    [Fact]
+    public void An_oversized_data_file_is_refused_by_size_before_reading()
+    {
+        // A 3 GB (sparse) file where MNIST's largest file is 47 MB: no raw IOException, no 3 GB read.
+        var path = _temp[MnistFiles.TrainImages];
+        using (var fs = new FileStream(path, FileMode.CreateNew)) fs.SetLength(3L << 30);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var ex = Throws(HandWriteErrorKind.LimitsExceeded, () => MnistFiles.ReadVerified(_temp.Path, MnistFiles.TrainImages));
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 1 << 20, "the file was read before being refused");
+        Assert.Equal(path, ex.Target);
+    }
 }
