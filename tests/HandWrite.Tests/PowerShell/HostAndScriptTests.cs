@@ -18,7 +18,7 @@ public sealed class HostAndScriptTests(TrainedModelFixture model)
                 TimeSpan.FromMinutes(5));
             Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}\n{run.StandardOutput}\n{run.StandardError}");
             Assert.Equal("", run.StandardError.Trim());
-            Assert.Matches(@"handwrite\.hwm\s+\S+\s+\d+[.,]\d\d ?%", run.StandardOutput); // the ModelTestResult table
+            Assert.Matches(@"handwrite\.hwm\s+labeled\s+\d+[.,]\d\d ?%\s+\d+\s+30", run.StandardOutput); // the ModelTestResult table
             Assert.True(File.Exists(Path.Combine(home, "handwrite.hwm")));
             AssertQuietNatives(run);
         }

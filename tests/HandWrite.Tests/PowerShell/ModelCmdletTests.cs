@@ -82,9 +82,9 @@ public sealed class ModelCmdletTests(TrainedModelFixture model)
             var files = run.Output[0].Get<string[]>("ReportFiles");
             Assert.Equal(["tiny.confusion.png", "tiny.failures.png"], files.Select(Path.GetFileName));
             foreach (var file in files)
-                Assert.Equal("\x89PNG"u8.ToArray(), File.ReadAllBytes(file).Take(4).ToArray());
+                Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, File.ReadAllBytes(file).Take(4).ToArray());
             var table = run.Output[1].ToString();
-            Assert.Matches(@"tiny\.hwm\s+\S+\s+\d+[.,]\d\d ?%\s+\d+\s+30", table);
+            Assert.Matches(@"tiny\.hwm\s+labeled\s+\d+[.,]\d\d ?%\s+\d+\s+30", table);
         }
         finally { Directory.Delete(reports, true); }
     }
