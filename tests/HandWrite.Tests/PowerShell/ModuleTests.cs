@@ -134,4 +134,27 @@ public sealed class ModuleTests
         Assert.Equal(missing, error.TargetObject);
         Assert.Empty(run.Output);
     }
+
+    [Fact]
+    public void Stopping_the_pipeline_cancels_training_mid_epoch()
+    {
+        var folder = PowerShellHarness.NewTempFolder("stop");
+        try
+        {
+            using var shell = PowerShellHarness.CreateShell();
+            shell.AddCommand("Invoke-DigitTraining").AddParameter("ModelPath", Path.Combine(folder, "m.hwm"))
+                .AddParameter("DataPath", PowerShellHarness.MnistPath).AddParameter("Subset", 20000).AddParameter("Epochs", 3);
+            using var firstBatch = new ManualResetEventSlim();
+            shell.Streams.Progress.DataAdded += (_, _) => firstBatch.Set();
+            var invocation = shell.BeginInvoke();
+            Assert.True(firstBatch.Wait(TimeSpan.FromMinutes(2)), "no progress from training");
+            var clock = Stopwatch.StartNew();
+            shell.Stop();
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"stopping took {clock.Elapsed}");
+            Assert.Equal(PSInvocationState.Stopped, shell.InvocationStateInfo.State);
+            Assert.Throws<PipelineStoppedException>(() => shell.EndInvoke(invocation));
+            Assert.False(File.Exists(Path.Combine(folder, "m.hwm"))); // no epoch finished
+        }
+        finally { Directory.Delete(folder, true); }
+    }
 }
