@@ -64,7 +64,7 @@ public sealed class ModuleTests
     [Fact]
     public void ModelPath_completes_model_files_and_folders_but_not_other_files()
     {
-        var folder = PowerShellHarness.NewTempFolder("complete");
+        var folder = TestEnvironment.NewTempFolder("complete");
         try
         {
             File.WriteAllText(Path.Combine(folder, "alpha.hwm"), "");
@@ -82,7 +82,7 @@ public sealed class ModuleTests
     [Fact]
     public void WhatIf_trains_nothing_and_writes_nothing()
     {
-        var folder = PowerShellHarness.NewTempFolder("whatif");
+        var folder = TestEnvironment.NewTempFolder("whatif");
         try
         {
             var clock = Stopwatch.StartNew();
@@ -99,7 +99,7 @@ public sealed class ModuleTests
     [Fact]
     public void Unwritable_model_path_fails_before_training_with_PermissionDenied()
     {
-        var folder = PowerShellHarness.NewTempFolder("unwritable");
+        var folder = TestEnvironment.NewTempFolder("unwritable");
         try
         {
             // A folder cannot be created where a file is: unwritable even for root, who ignores permissions.
@@ -138,7 +138,7 @@ public sealed class ModuleTests
     [Fact]
     public void Stopping_the_pipeline_cancels_training_mid_epoch()
     {
-        var folder = PowerShellHarness.NewTempFolder("stop");
+        var folder = TestEnvironment.NewTempFolder("stop");
         try
         {
             using var shell = PowerShellHarness.CreateShell();
