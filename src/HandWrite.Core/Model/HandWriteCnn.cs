@@ -1,0 +1,56 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace HandWrite.Core.Model;
+
+/// <summary>
+/// The HandWrite CNN: conv 1->32, conv 32->64, pool, conv 64->128, conv 128->128, pool (all 3x3,
+/// padding 1, ReLU), fc 6272->256 ReLU, dropout 0.5, fc 256->128 ReLU, fc 128->10. 1,880,330
+/// parameters. Returns logits; softmax is applied at inference by the caller.
+/// </summary>
+public sealed class HandWriteCnn : Module<Tensor, Tensor>
+{
+    public const string ArchitectureName = "HandWrite CNN v1";
+    public const long ExpectedParameterCount = 1_880_330;
+
+    readonly Conv2d conv1 = Conv2d(1, 32, 3, padding: 1);
+    readonly Conv2d conv2 = Conv2d(32, 64, 3, padding: 1);
+    readonly Conv2d conv3 = Conv2d(64, 128, 3, padding: 1);
+    readonly Conv2d conv4 = Conv2d(128, 128, 3, padding: 1);
+    readonly Linear fc1 = Linear(128 * 7 * 7, 256);
+    readonly Dropout dropout = Dropout(0.5);
+    readonly Linear fc2 = Linear(256, 128);
+    readonly Linear fc3 = Linear(128, 10);
+
+    public HandWriteCnn() : base(nameof(HandWriteCnn))
+    {
+        RegisterComponents();
+    }
+
+    /// <param name="input">[N, 1, 28, 28], normalised as in training. Its dtype is the compute dtype:
+    /// bfloat16 input runs the network in bfloat16 on fp32 weights cast on the fly (mixed precision,
+    /// as autocast does; gradients still reach the fp32 weights through the casts).</param>
+    public override Tensor forward(Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        var x = Conv(conv1, input);
+        x = Conv(conv2, x);
+        x = functional.max_pool2d(x, 2);
+        x = Conv(conv3, x);
+        x = Conv(conv4, x);
+        x = functional.max_pool2d(x, 2);
+        x = x.flatten(1);
+        x = dropout.forward(functional.relu(Dense(fc1, x)));
+        x = functional.relu(Dense(fc2, x));
+        return Dense(fc3, x).MoveToOuterDisposeScope();
+    }
+
+    static Tensor Cast(Tensor weight, Tensor like) => weight.dtype == like.dtype ? weight : weight.to(like.dtype);
+
+    static Tensor Conv(Conv2d conv, Tensor x) =>
+        functional.relu(functional.conv2d(x, Cast(conv.weight!, x), Cast(conv.bias!, x), padding: [1, 1]));
+
+    static Tensor Dense(Linear linear, Tensor x) => functional.linear(x, Cast(linear.weight!, x), Cast(linear.bias!, x));
+}

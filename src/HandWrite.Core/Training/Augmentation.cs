@@ -1,0 +1,40 @@
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace HandWrite.Core.Training;
+
+/// <summary>
+/// Batched augmentation of 0..1 images [N,1,28,28] on the training batch itself, as tensor math:
+/// a random affine per image (rotation, scale, shear, translation) through affine_grid/grid_sample,
+/// and a random stroke-thickness change (soft dilation or erosion). Ranges are what real digits vary by.
+/// </summary>
+public static class Augmentation
+{
+    const double MaxRotation = 12 * Math.PI / 180, MaxScale = 0.12, MaxShear = 0.15, MaxShift = 2.5 / 14; // shift in half-widths
+
+    public static Tensor Apply(Tensor images)
+    {
+        using var scope = NewDisposeScope();
+        long n = images.shape[0];
+        Tensor Uniform(double range) => rand(n).mul_(2).sub_(1).mul_(range);
+
+        // Thickness: a third of the images thicker, a third thinner, a third unchanged.
+        var choice = rand(n).view(n, 1, 1, 1);
+        var thicker = images.lerp(F.max_pool2d(images, 3, 1, 1), 0.5);
+        var thinner = images.lerp(F.max_pool2d(images.neg(), 3, 1, 1).neg_(), 0.5);
+        var x = where(choice < 1.0 / 3, thicker, where(choice < 2.0 / 3, thinner, images));
+
+        var angle = Uniform(MaxRotation);
+        var scale = Uniform(MaxScale).add_(1);
+        var shear = Uniform(MaxShear);
+        var cos = angle.cos().div(scale);
+        var sin = angle.sin().div(scale);
+        // theta maps output to input coordinates: rotation and scale, with a shear on x.
+        var theta = stack([
+            stack([cos, sin.neg().add(shear.mul(cos)), Uniform(MaxShift)], 1),
+            stack([sin, cos.add(shear.mul(sin)), Uniform(MaxShift)], 1)], 1);
+        var grid = F.affine_grid(theta, [n, 1, 28, 28], align_corners: false);
+        return F.grid_sample(x, grid, GridSampleMode.Bilinear, GridSamplePaddingMode.Zeros, align_corners: false)
+            .MoveToOuterDisposeScope();
+    }
+}

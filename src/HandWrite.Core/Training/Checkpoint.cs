@@ -1,0 +1,65 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using HandWrite.Core.Model;
+using static TorchSharp.torch;
+
+namespace HandWrite.Core.Training;
+
+/// <summary>
+/// Everything needed to continue a run exactly: the weights, Adam's state, the last finished epoch,
+/// the history, and the recipe it was made with. Written atomically after every epoch.
+/// </summary>
+internal static class Checkpoint
+{
+    static readonly byte[] Magic = "HWCKPT\0\0"u8.ToArray();
+    const int Version = 1;
+
+    sealed record Header(int Epoch, List<EpochMetrics> History, long Seed, string Preset, int BatchSize, int? Subset, int ValidationSize, double LearningRate, int Epochs);
+
+    public static void Save(string path, HandWriteCnn model, TorchSharp.Modules.Adam optimizer, int epoch, IReadOnlyList<EpochMetrics> history, TrainingOptions o)
+    {
+        using var ms = new MemoryStream();
+        using (var w = new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true))
+        {
+            w.Write(Magic);
+            w.Write(Version);
+            var header = JsonSerializer.SerializeToUtf8Bytes(new Header(epoch, history.ToList(), o.Seed, o.Preset.ToString(), o.BatchSize, o.Subset, o.ValidationSize, o.LearningRate, o.Epochs));
+            w.Write(header.Length); w.Write(header);
+            var weights = ModelFile.Serialize(model, new ModelMetadata(HandWriteCnn.ArchitectureName, epoch, o.Seed, history[^1].ValidationAccuracy, DateTimeOffset.UtcNow, o.Preset.ToString()));
+            w.Write(weights.Length); w.Write(weights);
+            optimizer.save_state_dict(w);
+        }
+        ms.Write(SHA256.HashData(ms.GetBuffer().AsSpan(0, (int)ms.Length)));
+        AtomicFile.Write(path, ms.GetBuffer().AsSpan(0, (int)ms.Length));
+    }
+
+    public static (int Epoch, IReadOnlyList<EpochMetrics> History) Load(string path, HandWriteCnn model, TorchSharp.Modules.Adam optimizer, TrainingOptions o)
+    {
+        if (!File.Exists(path))
+            throw new HandWriteException($"-Resume found no checkpoint at '{path}'. Run without -Resume to start a new training run.", HandWriteErrorKind.NotFound, target: path);
+        var bytes = File.ReadAllBytes(path);
+        HandWriteException Bad(string why) => new($"The checkpoint '{path}' {why}. Delete it and run without -Resume.", HandWriteErrorKind.InvalidData, target: path);
+        if (bytes.Length < Magic.Length + 44 || !bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic)) throw Bad("is not a HandWrite checkpoint");
+        if (!SHA256.HashData(bytes.AsSpan(0, bytes.Length - 32)).AsSpan().SequenceEqual(bytes.AsSpan(bytes.Length - 32))) throw Bad("is damaged (checksum mismatch)");
+
+        using var r = new BinaryReader(new MemoryStream(bytes, 0, bytes.Length - 32));
+        r.ReadBytes(Magic.Length);
+        if (r.ReadInt32() != Version) throw Bad("was written by another version of HandWrite");
+        var header = JsonSerializer.Deserialize<Header>(r.ReadBytes(r.ReadInt32())) ?? throw Bad("has no header");
+        string Differs(string name, object? was, object? now) => $"was made with {name} {was}, not {now}: resuming would not continue the same run";
+        if (header.Seed != o.Seed) throw Bad(Differs("-Seed", header.Seed, o.Seed));
+        if (header.Preset != o.Preset.ToString()) throw Bad(Differs("-Preset", header.Preset, o.Preset));
+        if (header.BatchSize != o.BatchSize) throw Bad(Differs("-BatchSize", header.BatchSize, o.BatchSize));
+        if (header.Subset != o.Subset) throw Bad(Differs("-Subset", header.Subset?.ToString() ?? "(none)", o.Subset?.ToString() ?? "(none)"));
+        if (header.ValidationSize != o.ValidationSize) throw Bad(Differs("-ValidationSize", header.ValidationSize, o.ValidationSize));
+        if (header.Epochs != o.Epochs || header.LearningRate != o.LearningRate)
+            throw Bad(Differs("-Epochs/-LearningRate", $"{header.Epochs}/{header.LearningRate}", $"{o.Epochs}/{o.LearningRate}"));
+        if (header.Epoch >= o.Epochs)
+            throw new HandWriteException($"The checkpoint '{path}' already finished all {header.Epoch} epochs; the model is at '{o.ModelPath}'.", HandWriteErrorKind.InvalidArgument, target: path);
+
+        ModelFile.LoadInto(model, r.ReadBytes(r.ReadInt32()), path);
+        optimizer.load_state_dict(r);
+        return (header.Epoch, header.History);
+    }
+}
