@@ -89,10 +89,13 @@ internal static class InkSegmentation
     /// <summary>Transparent pixels take the paper's colour: the median luminance of the opaque pixels.</summary>
     internal static Plane CompositeOverPaper(Plane premulLuminance, Plane alpha)
     {
-        var opaque = new List<float>();
+        var histogram = new int[256];
+        int opaque = 0;
         for (int i = 0; i < alpha.Data.Length; i++)
-            if (alpha.Data[i] > 0.9f) opaque.Add(premulLuminance.Data[i] / alpha.Data[i]);
-        float paper = opaque.Count > 0 ? Median(opaque) : 1f;
+            if (alpha.Data[i] > 0.9f) { histogram[Math.Clamp((int)(premulLuminance.Data[i] / alpha.Data[i] * 255f + 0.5f), 0, 255)]++; opaque++; }
+        float paper = 1f;
+        for (int level = 0, seen = 0; level < 256 && opaque > 0; level++)
+            if ((seen += histogram[level]) * 2 >= opaque) { paper = level / 255f; break; }
         var gray = new Plane(alpha.Width, alpha.Height);
         for (int i = 0; i < gray.Data.Length; i++)
             gray.Data[i] = Math.Clamp(premulLuminance.Data[i] + (1f - alpha.Data[i]) * paper, 0f, 1f);
@@ -242,9 +245,4 @@ internal static class InkSegmentation
                 if (x < band || y < band || x >= w - band || y >= h - band) yield return y * w + x;
     }
 
-    internal static float Median(List<float> values)
-    {
-        values.Sort();
-        return values[values.Count / 2];
-    }
 }
