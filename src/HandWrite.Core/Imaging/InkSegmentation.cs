@@ -25,8 +25,12 @@ internal static class InkSegmentation
 
     /// <summary>Below this ink contrast (0..1 luminance) an image counts as uniform.</summary>
     internal const float MinContrast = 0.08f;
-    /// <summary>Digits cover well under this fraction of a picture; more ink than this is noise or texture.</summary>
-    internal const float MaxInkFraction = 0.40f;
+    /// <summary>Ink can be a large part of a tight crop of a bold digit, but never most of the picture.</summary>
+    internal const float MaxInkFraction = 0.70f;
+    /// <summary>Above this ink fraction the ink must form strokes: a mask this dense that is nearly all
+    /// boundary (mean width under <see cref="MinStrokeWidthWhenDense"/> px) is noise or texture.</summary>
+    internal const float DenseInkFraction = 0.20f;
+    internal const float MinStrokeWidthWhenDense = 2.5f;
     /// <summary>A component smaller than this fraction of the largest one is a speck, not part of the digit.</summary>
     internal const float SpeckFractionOfLargest = 0.08f;
     internal const int MaxDigitComponents = 12;
@@ -126,7 +130,7 @@ internal static class InkSegmentation
     /// </summary>
     internal static Plane SubtractPaper(Plane gray)
     {
-        int radius = Math.Clamp(Math.Min(gray.Width, gray.Height) / 10, 4, 50);
+        int radius = Math.Clamp(Math.Min(gray.Width, gray.Height) / 4, 4, 128);
         var closed = Morphology.SquareFilter(Morphology.SquareFilter(gray, radius, max: true), radius, max: false);
         var paper = closed.Blur(radius / 2f);
         var contrast = new Plane(gray.Width, gray.Height);
@@ -143,8 +147,13 @@ internal static class InkSegmentation
 
         float threshold = Otsu(contrast.Data, maxContrast);
         float rim = threshold / 2f;
-        int seeds = contrast.Data.Count(v => v > threshold);
-        if (seeds > MaxInkFraction * n) { blankReason = NoiseReason; return null; }
+        var seeds = StrokeMetrics.Measure(contrast.Data.Select(v => v > threshold).ToArray(), w, h);
+        float inkFraction = seeds.Area / (float)n;
+        if (inkFraction > MaxInkFraction || (inkFraction > DenseInkFraction && seeds.Width < MinStrokeWidthWhenDense))
+        {
+            blankReason = NoiseReason;
+            return null;
+        }
 
         // Hysteresis: components grow over the rim level (so faint anti-aliased joins hold a thin line
         // together) but must contain a pixel above the Otsu level.

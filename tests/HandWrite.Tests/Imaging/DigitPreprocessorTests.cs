@@ -132,6 +132,48 @@ public sealed class DigitPreprocessorTests
         AssertSameAsReference(pixels, "specks");
     }
 
+    [Fact]
+    public void PhoneStylePhotoOfBallpointOnPaperGivesTheSameDigit()
+    {
+        // 1600x1200, off-white paper with a shadow across it, sensor noise, blue ballpoint, JPEG at quality 70.
+        var random = new Random(11);
+        void Paper(SKCanvas canvas)
+        {
+            using var shadow = new SKPaint
+            {
+                Shader = SKShader.CreateRadialGradient(new SKPoint(1500, 1150), 1400,
+                    [new SKColor(120, 115, 105), new SKColor(235, 230, 220)], SKShaderTileMode.Clamp),
+            };
+            canvas.DrawRect(0, 0, 1600, 1200, shadow);
+        }
+        using var photo = Draw(1600, 1200, SKColors.White, new SKColor(30, 40, 120), 9, new SKRect(620, 350, 980, 830), background: Paper);
+        for (int y = 0; y < photo.Height; y += 1)
+            for (int x = (y % 2); x < photo.Width; x += 2)
+            {
+                var c = photo.GetPixel(x, y);
+                int n = random.Next(-12, 13);
+                photo.SetPixel(x, y, new SKColor((byte)Math.Clamp(c.Red + n, 0, 255), (byte)Math.Clamp(c.Green + n, 0, 255), (byte)Math.Clamp(c.Blue + n, 0, 255)));
+            }
+        var digit = DigitPreprocessor.Decode(Encode(photo, SKEncodedImageFormat.Jpeg, 70), "photo.jpg");
+        Assert.True(digit.BlankReason is null, digit.BlankReason);
+        PixelAssert.IsMnistLike(digit.Pixels, "photo");
+        AssertSameAsReference(digit.Pixels, "photo");
+    }
+
+    [Fact]
+    public void BoldDigitFillingTheWholePictureIsNotHollowed()
+    {
+        // Stroke a fifth of the picture's side, digit reaching within 10 px of the edges (a tight crop of a marker digit).
+        // A bold glyph is shaped differently from the thin reference, so compare with the same bold digit
+        // surrounded by plenty of paper. Hollow strokes (paper estimated inside the stroke) would differ a lot.
+        var tight = Run(Draw(200, 200, SKColors.White, SKColors.Black, 40, new SKRect(30, 30, 170, 170)), "bold, tight crop");
+        var roomy = Run(Draw(600, 600, SKColors.White, SKColors.Black, 40, new SKRect(230, 230, 370, 370)), "bold, roomy");
+        float distance = PixelCompare.Distance(tight, roomy);
+        Assert.True(distance <= SameDigit, $"tight crop differs from roomy by {distance:0.000}");
+        Assert.InRange(StrokeMetrics.Width(tight, 28, 28), 2.0f, 4.4f);
+        Assert.True(tight.Count(v => v > 0.9f) >= 40, "stroke cores should be full ink");
+    }
+
     [Theory]
     [InlineData(255, 255, 255, 255)]
     [InlineData(128, 128, 128, 255)]
