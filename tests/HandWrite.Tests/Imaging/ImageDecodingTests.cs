@@ -80,6 +80,23 @@ public sealed class ImageDecodingTests : IDisposable
     }
 
     [Fact]
+    public void AnimatedGifUsesTheFirstFrame()
+    {
+        static byte[] Grey(SKBitmap bitmap)
+        {
+            var (luminance, _) = InkSegmentation.ReadChannels(bitmap);
+            return luminance.Data.Select(v => (byte)Math.Round(v * 255)).ToArray();
+        }
+        using var two = Reference(Glyph.Two);
+        using var seven = Reference(Glyph.Seven);
+        var gif = GifWriter.Animated(300, 300, [Grey(two), Grey(seven)]);
+        var digit = DigitPreprocessor.Decode(gif, "animated.gif");
+        AssertLikeReference(digit, "animated GIF");
+        var sevenPixels = DigitPreprocessor.Preprocess(seven).Pixels;
+        Assert.True(PixelCompare.Distance(digit.Pixels, sevenPixels) > 0.08f, "decoded the second frame");
+    }
+
+    [Fact]
     public void ExifOrientationIsApplied()
     {
         // Upright picture: a 7 on a 300x200 landscape sheet. Stored pixels: the same rotated 90 degrees
