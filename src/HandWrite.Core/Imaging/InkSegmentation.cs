@@ -53,7 +53,7 @@ internal static class InkSegmentation
             var gray = CompositeOverPaper(luminance, alpha);
             darkInk = IsDarkInk(gray);
             if (!darkInk) for (int i = 0; i < gray.Data.Length; i++) gray.Data[i] = 1f - gray.Data[i];
-            contrast = SubtractPaper(gray);
+            contrast = RemoveRuledLines(SubtractPaper(gray));
             fromAlpha = false;
         }
         return Segment(contrast, darkInk, fromAlpha, out blankReason);
@@ -139,6 +139,28 @@ internal static class InkSegmentation
         return contrast;
     }
 
+    /// <summary>
+    /// Ruled or squared paper: straight lines crossing (nearly) the whole sheet are paper, not ink. Found by
+    /// an opening with a line as long as 95% of the sheet (after a small dilation across the line, so a
+    /// slightly tilted line still qualifies) and subtracted. Digit strokes are never that long.
+    /// </summary>
+    internal static Plane RemoveRuledLines(Plane contrast)
+    {
+        int w = contrast.Width, h = contrast.Height;
+        var lines = new Plane(w, h);
+        foreach (bool horizontal in new[] { true, false })
+        {
+            int along = (int)(0.95 * (horizontal ? w : h)) / 2, across = 2;
+            var thick = horizontal ? Morphology.RectFilter(contrast, 0, across, max: true) : Morphology.RectFilter(contrast, across, 0, max: true);
+            var eroded = horizontal ? Morphology.RectFilter(thick, along, 0, max: false) : Morphology.RectFilter(thick, 0, along, max: false);
+            var opened = horizontal ? Morphology.RectFilter(eroded, along, 0, max: true) : Morphology.RectFilter(eroded, 0, along, max: true);
+            for (int i = 0; i < lines.Data.Length; i++) lines.Data[i] = Math.Max(lines.Data[i], opened.Data[i]);
+        }
+        var result = new Plane(w, h);
+        for (int i = 0; i < result.Data.Length; i++) result.Data[i] = Math.Max(0f, contrast.Data[i] - lines.Data[i]);
+        return result;
+    }
+
     internal static InkLayer? Segment(Plane contrast, bool darkInk, bool fromAlpha, out string? blankReason)
     {
         int w = contrast.Width, h = contrast.Height, n = w * h;
@@ -161,6 +183,10 @@ internal static class InkSegmentation
         var components = LabelComponents(contrast.Data, w, h, rim, threshold, labels);
         var seeded = components.Where(c => c.Seeded).ToList();
         if (seeded.Count == 0) { blankReason = UniformReason; return null; }
+        // The sheet's edge, a table or a shadow band reaching across the picture from its border is not
+        // part of the digit, unless what is left is only specks (then the digit itself fills the picture).
+        var inside = seeded.Where(c => !IsFrame(c, w, h)).ToList();
+        if (inside.Count > 0 && inside.Max(c => c.Area) >= SpeckFractionOfLargest * seeded.Max(c => c.Area)) seeded = inside;
         int largest = seeded.Max(c => c.Area);
         var kept = seeded.Where(c => c.Area >= Math.Max(2, SpeckFractionOfLargest * largest)).ToList();
         if (kept.Count > MaxDigitComponents) { blankReason = NoiseReason; return null; }
@@ -179,6 +205,14 @@ internal static class InkSegmentation
 
         blankReason = null;
         return new InkLayer { Contrast = digit, Threshold = threshold, Bounds = bounds, DarkInk = darkInk, FromAlpha = fromAlpha };
+    }
+
+    /// <summary>Touches the border and spans at least 90% of the picture's width or height.</summary>
+    internal static bool IsFrame(Component c, int w, int h)
+    {
+        var b = c.Bounds;
+        bool touches = b.Left == 0 || b.Top == 0 || b.Right == w || b.Bottom == h;
+        return touches && (b.Width >= 0.9 * w || b.Height >= 0.9 * h);
     }
 
     internal sealed record Component(int Id, int Area, bool Seeded, SKRectI Bounds);

@@ -160,6 +160,46 @@ public sealed class DigitPreprocessorTests
         AssertSameAsReference(digit.Pixels, "photo");
     }
 
+    public static TheoryData<string> Sheets() => new() { "paper on a dark table", "ruled notebook", "squared paper" };
+
+    [Theory]
+    [MemberData(nameof(Sheets))]
+    public void PaperEdgesAndPrintedLinesAreNotInk(string sheet)
+    {
+        void Background(SKCanvas canvas)
+        {
+            using var paint = new SKPaint { IsAntialias = true };
+            switch (sheet)
+            {
+                case "paper on a dark table":
+                    canvas.Clear(new SKColor(60, 40, 30));
+                    paint.Color = new SKColor(240, 240, 235);
+                    canvas.DrawRect(50, 30, 400, 400, paint);
+                    break;
+                case "ruled notebook":
+                    paint.Color = new SKColor(150, 180, 230); paint.StrokeWidth = 2;
+                    for (int y = 20; y < 400; y += 40) canvas.DrawLine(0, y, 400, y + 2, paint); // slightly tilted
+                    break;
+                default:
+                    paint.Color = new SKColor(170, 170, 170); paint.StrokeWidth = 1;
+                    for (int v = 10; v < 400; v += 25) { canvas.DrawLine(0, v, 400, v, paint); canvas.DrawLine(v, 0, v, 400, paint); }
+                    break;
+            }
+        }
+        var pixels = Run(Draw(400, 400, SKColors.White, new SKColor(20, 20, 60), 12, new SKRect(140, 120, 260, 280), background: Background), sheet);
+        AssertSameAsReference(pixels, sheet);
+    }
+
+    [Fact]
+    public void DigitTouchingTheBorderOfATightCropIsKept()
+    {
+        // A 7 running off the top and bottom edges, with a speck beside it: the 7 is the digit, not a frame.
+        void Speck(SKCanvas canvas) { using var p = new SKPaint { Color = SKColors.Black }; canvas.DrawCircle(90, 190, 2, p); }
+        var tight = Run(Draw(100, 200, SKColors.White, SKColors.Black, 10, new SKRect(10, -6, 90, 206), Glyph.Seven, Speck), "tight 7");
+        var roomy = Run(Draw(300, 400, SKColors.White, SKColors.Black, 10, new SKRect(110, 94, 190, 306), Glyph.Seven), "roomy 7");
+        Assert.True(PixelCompare.Distance(tight, roomy) <= 2 * SameDigit, $"differs by {PixelCompare.Distance(tight, roomy):0.000}");
+    }
+
     [Fact]
     public void BoldDigitFillingTheWholePictureIsNotHollowed()
     {
