@@ -78,7 +78,8 @@ internal static class InkSegmentation
         return (luminance, alpha);
     }
 
-    /// <summary>The drawing lives in the alpha channel when the background (the border) is mostly transparent.</summary>
+    /// <summary>The drawing lives in the alpha channel when the background (the border) is mostly
+    /// transparent and the opaque part is strokes, not a sheet (a cut-out of paper covers most of the picture).</summary>
     internal static bool AlphaCarriesDrawing(Plane alpha)
     {
         int transparent = 0, total = 0;
@@ -87,8 +88,13 @@ internal static class InkSegmentation
             total++;
             if (alpha.Data[i] < 0.5f) transparent++;
         }
-        return total > 0 && transparent * 2 > total;
+        if (total == 0 || transparent * 2 <= total) return false;
+        int opaque = alpha.Data.Count(a => a >= 0.5f);
+        return opaque <= MaxOpaqueFractionForStrokes * alpha.Data.Length;
     }
+
+    /// <summary>Strokes on a transparent layer never cover more than this fraction of the picture.</summary>
+    internal const float MaxOpaqueFractionForStrokes = 0.6f;
 
     /// <summary>Transparent pixels take the paper's colour: the median luminance of the opaque pixels.</summary>
     internal static Plane CompositeOverPaper(Plane premulLuminance, Plane alpha)

@@ -63,6 +63,16 @@ public sealed class DigitPreprocessorTests
         AssertSameAsReference(pixels, $"rgb({r},{g},{b}) on transparent");
     }
 
+    [Fact]
+    public void PaperCutOutOnTransparentBackgroundUsesTheInkOnThePaper()
+    {
+        // An opaque white card (most of the picture) on transparency, with the digit in black on the card:
+        // here the alpha channel outlines the card, and the ink is the dark strokes.
+        void Card(SKCanvas canvas) { using var p = new SKPaint { Color = SKColors.White, IsAntialias = true }; canvas.DrawRoundRect(20, 20, 260, 260, 30, 30, p); }
+        var pixels = Run(Draw(300, 300, SKColors.Transparent, SKColors.Black, 12, new SKRect(90, 70, 210, 230), background: Card), "card cut-out");
+        AssertSameAsReference(pixels, "card cut-out");
+    }
+
     [Theory]
     [InlineData(128, 20, 40, 200)]   // blue ballpoint on grey paper
     [InlineData(170, 200, 20, 20)]   // red ink on light grey
