@@ -51,9 +51,11 @@ internal static class InkSegmentation
         else
         {
             var gray = CompositeOverPaper(luminance, alpha);
-            darkInk = IsDarkInk(gray);
-            if (!darkInk) for (int i = 0; i < gray.Data.Length; i++) gray.Data[i] = 1f - gray.Data[i];
-            contrast = RemoveRuledLines(SubtractPaper(gray));
+            var local = LocalMean(gray);
+            darkInk = IsDarkInk(gray, local);
+            if (!darkInk)
+                for (int i = 0; i < gray.Data.Length; i++) { gray.Data[i] = 1f - gray.Data[i]; local.Data[i] = 1f - local.Data[i]; }
+            contrast = RemoveRuledLines(SubtractPaper(gray, local));
             fromAlpha = false;
         }
         return Segment(contrast, darkInk, fromAlpha, out blankReason);
@@ -112,15 +114,16 @@ internal static class InkSegmentation
         return gray;
     }
 
+    /// <summary>Large-scale brightness (Gaussian, sigma an eighth of the short side): lighting, not strokes.</summary>
+    internal static Plane LocalMean(Plane gray) => gray.Blur(Math.Max(2f, Math.Min(gray.Width, gray.Height) / 8f));
+
     /// <summary>
     /// Polarity from the shape of the histogram after removing large-scale lighting: ink is the minority,
     /// so its deviations from the local paper level are few and large, which makes the skew point at it.
     /// Paper noise and lighting gradients are roughly symmetric and cancel; no fixed threshold is involved.
     /// </summary>
-    internal static bool IsDarkInk(Plane gray)
+    internal static bool IsDarkInk(Plane gray, Plane local)
     {
-        float sigma = Math.Max(2f, Math.Min(gray.Width, gray.Height) / 8f);
-        var local = gray.Blur(sigma);
         double third = 0;
         for (int i = 0; i < gray.Data.Length; i++)
         {
@@ -132,17 +135,33 @@ internal static class InkSegmentation
 
     /// <summary>
     /// Ink contrast for dark ink: paper level estimated by a morphological closing (removes strokes narrower
-    /// than the window) smoothed by a blur, so uneven lighting and shadows are subtracted away.
+    /// than the window) smoothed by a blur, so uneven lighting and shadows are subtracted away. The window
+    /// follows the strokes: just wide enough to close over them, since a wider one lets curved lighting and
+    /// the picture's edges bias the paper estimate.
     /// </summary>
-    internal static Plane SubtractPaper(Plane gray)
+    internal static Plane SubtractPaper(Plane gray, Plane local)
     {
-        int radius = Math.Clamp(Math.Min(gray.Width, gray.Height) / 4, 4, 128);
+        int minSide = Math.Min(gray.Width, gray.Height);
+        float strokeWidth = RoughStrokeWidth(gray, local);
+        int radius = Math.Clamp((int)Math.Ceiling(Math.Max(1.5f * strokeWidth + 2f, minSide / 20f)), 4, Math.Max(4, minSide / 2));
         var closed = Morphology.SquareFilter(Morphology.SquareFilter(gray, radius, max: true), radius, max: false);
         var paper = closed.Blur(radius / 2f);
         var contrast = new Plane(gray.Width, gray.Height);
         for (int i = 0; i < contrast.Data.Length; i++)
             contrast.Data[i] = Math.Max(0f, Math.Max(paper.Data[i], closed.Data[i]) - gray.Data[i]);
         return contrast;
+    }
+
+    /// <summary>Mean stroke width of the pixels clearly darker than their surroundings (Otsu on the
+    /// difference to a wide blur): a rough first look that only sizes the paper window.</summary>
+    internal static float RoughStrokeWidth(Plane gray, Plane local)
+    {
+        var darker = new float[gray.Data.Length];
+        for (int i = 0; i < darker.Length; i++) darker[i] = Math.Max(0f, local.Data[i] - gray.Data[i]);
+        float max = darker.Max();
+        if (max <= 0f) return 0f;
+        float threshold = Otsu(darker, max);
+        return StrokeMetrics.Measure(darker.Select(v => v > threshold).ToArray(), gray.Width, gray.Height).Width;
     }
 
     /// <summary>
@@ -283,7 +302,8 @@ internal static class InkSegmentation
             double between = weightBack * weightFore * (meanBack - meanFore) * (meanBack - meanFore);
             if (between > best) { best = between; bestBin = i; }
         }
-        return (bestBin + 0.5f) / (Bins - 1) * max;
+        // Upper edge of the last background bin: every value binned as background is <= the threshold.
+        return (bestBin + 1f) / (Bins - 1) * max;
     }
 
     internal static IEnumerable<int> BorderIndices(int w, int h)
