@@ -1,0 +1,85 @@
+using System.Collections.Concurrent;
+using HandWrite.Core.Evaluation;
+using HandWrite.Core.Imaging;
+using HandWrite.Core.Model;
+using HandWrite.Core.Native;
+using static TorchSharp.torch;
+
+namespace HandWrite.Core.Prediction;
+
+/// <summary>What the network says about one image. Digit is null (with a Reason) when there was nothing to read.</summary>
+public sealed record DigitPredictionResult(int? Digit, double Confidence, float[] Probabilities, string? Reason);
+
+/// <summary>
+/// A loaded model ready to classify preprocessed digits. Instances are cached per model file (keyed by
+/// full path, size and write time, so a retrained file is reloaded) and are safe to share between
+/// runspaces: forward passes on one model are serialised by a lock, and libtorch uses all cores inside each.
+/// </summary>
+public sealed class DigitPredictor
+{
+    static readonly ConcurrentDictionary<string, Lazy<DigitPredictor>> Cache = new();
+
+    readonly HandWriteCnn model;
+    readonly object gate = new();
+
+    public ModelInfo Info { get; }
+
+    DigitPredictor(string path)
+    {
+        TorchRuntime.EnsureInitialized();
+        (model, Info) = ModelFile.Load(path);
+    }
+
+    /// <summary>The predictor for <paramref name="modelPath"/>, loading it once per process (and again if the file changes).</summary>
+    public static DigitPredictor For(string modelPath)
+    {
+        var full = Path.GetFullPath(modelPath);
+        var file = new FileInfo(full);
+        var key = file.Exists ? $"{full}|{file.Length}|{file.LastWriteTimeUtc.Ticks}" : full;
+        var lazy = Cache.GetOrAdd(key, k => new Lazy<DigitPredictor>(() => new DigitPredictor(full)));
+        try { return lazy.Value; }
+        catch { Cache.TryRemove(key, out _); throw; } // do not cache failures: the user may fix the file
+    }
+
+    /// <summary>Drops cached models (tests, or to free memory).</summary>
+    public static void ClearCache() => Cache.Clear();
+
+    public IReadOnlyList<DigitPredictionResult> Predict(IReadOnlyList<DigitImage> images)
+    {
+        var results = new DigitPredictionResult?[images.Count];
+        var readable = new List<int>();
+        for (int i = 0; i < images.Count; i++)
+        {
+            if (images[i].BlankReason is { } reason) results[i] = new DigitPredictionResult(null, 0, new float[10], reason);
+            else readable.Add(i);
+        }
+        if (readable.Count > 0)
+        {
+            var probabilities = Probabilities(readable.Select(i => images[i].Pixels).ToList());
+            for (int j = 0; j < readable.Count; j++)
+            {
+                var p = probabilities[j];
+                int digit = Array.IndexOf(p, p.Max());
+                results[readable[j]] = new DigitPredictionResult(digit, p[digit], p, null);
+            }
+        }
+        return results!;
+    }
+
+    /// <summary>Softmax probabilities [10] for each 28x28 input (0..1, ink = 1).</summary>
+    public float[][] Probabilities(IReadOnlyList<float[]> inputs)
+    {
+        var flat = new float[inputs.Count * 784];
+        for (int i = 0; i < inputs.Count; i++) inputs[i].CopyTo(flat, i * 784);
+        using var batch = tensor(flat, [inputs.Count, 1, 28, 28]);
+        var all = Probabilities(batch, CancellationToken.None);
+        return Enumerable.Range(0, inputs.Count).Select(i => all[(i * 10)..(i * 10 + 10)]).ToArray();
+    }
+
+    /// <summary>Softmax probabilities, flat [N*10], for images [N,1,28,28] in 0..1.</summary>
+    internal float[] Probabilities(Tensor images01, CancellationToken ct)
+    {
+        using var scope = NewDisposeScope();
+        lock (gate) return Inference.Logits(model, images01, ct).softmax(1).data<float>().ToArray();
+    }
+}
