@@ -77,6 +77,8 @@ public sealed class DigitPreprocessorTests
     [InlineData(128, 20, 40, 200)]   // blue ballpoint on grey paper
     [InlineData(170, 200, 20, 20)]   // red ink on light grey
     [InlineData(110, 0, 120, 0)]     // green ink on dark grey: small luminance contrast
+    [InlineData(245, 165, 165, 165)] // light pencil on white: under a third of full contrast
+    [InlineData(250, 255, 200, 0)]   // yellow highlighter on white: ink lighter than most inks, still darker than paper
     public void ColouredInkOnGreyPaperGivesTheSameDigit(byte paper, byte r, byte g, byte b) =>
         AssertSameAsReference(Run(Draw(300, 300, new SKColor(paper, paper, paper), new SKColor(r, g, b), 12, new SKRect(90, 70, 210, 230))),
             $"rgb({r},{g},{b}) on grey {paper}");
