@@ -110,7 +110,7 @@ public sealed class GetDigitPredictionCommand : HandWriteCmdlet
         }
         if (matches.Count == 0)
         {
-            WriteNotFound(path, $"No file matches '{path}'. Check the wildcard pattern and the current folder ({SessionState.Path.CurrentFileSystemLocation}).");
+            WriteNotFound(path, $"No file matches '{path}' in {SessionState.Path.CurrentFileSystemLocation}. Check the pattern, or use -LiteralPath if the name itself contains [ or ].");
             return;
         }
         foreach (var match in matches) AddFileOrFolder(match, path);

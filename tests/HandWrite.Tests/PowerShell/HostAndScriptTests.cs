@@ -1,15 +1,15 @@
 namespace HandWrite.Tests.PowerShell;
 
 /// <summary>The handwrite host as a child process (no terminal, output redirected, as in CI), the examples and build.ps1.</summary>
-[Collection(TrainedModelCollection.Name)]
-public sealed class HostAndScriptTests(TrainedModelFixture model)
+[Collection(EngineTrainedModelCollection.Name)]
+public sealed class HostAndScriptTests(EngineTrainedModelFixture model)
 {
     static void AssertQuietNatives(HostRun run) => Assert.DoesNotContain("NNPACK", run.StandardError + run.StandardOutput);
 
     [Fact]
     public void Host_runs_the_readme_pipeline_with_the_default_paths_from_the_environment()
     {
-        var home = PowerShellHarness.NewTempFolder("host-home");
+        var home = TestEnvironment.NewTempFolder("host-home");
         try
         {
             var run = PowerShellHarness.RunHost(
@@ -18,7 +18,7 @@ public sealed class HostAndScriptTests(TrainedModelFixture model)
                 TimeSpan.FromMinutes(5));
             Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}\n{run.StandardOutput}\n{run.StandardError}");
             Assert.Equal("", run.StandardError.Trim());
-            Assert.Matches(@"handwrite\.hwm\s+\S+\s+\d+[.,]\d\d ?%", run.StandardOutput); // the ModelTestResult table
+            Assert.Matches(@"handwrite\.hwm\s+labeled\s+\d+[.,]\d\d ?%\s+\d+\s+30", run.StandardOutput); // the ModelTestResult table
             Assert.True(File.Exists(Path.Combine(home, "handwrite.hwm")));
             AssertQuietNatives(run);
         }
@@ -39,7 +39,7 @@ public sealed class HostAndScriptTests(TrainedModelFixture model)
     [Fact]
     public void Host_runs_a_file_with_arguments_and_returns_its_exit_code()
     {
-        var folder = PowerShellHarness.NewTempFolder("host-file");
+        var folder = TestEnvironment.NewTempFolder("host-file");
         try
         {
             var script = Path.Combine(folder, "check.ps1");
@@ -71,7 +71,7 @@ public sealed class HostAndScriptTests(TrainedModelFixture model)
     [Fact]
     public void Examples_run_through_the_engine()
     {
-        var folder = PowerShellHarness.NewTempFolder("examples");
+        var folder = TestEnvironment.NewTempFolder("examples");
         try
         {
             var examples = Path.Combine(PowerShellHarness.RepoRoot, "examples");

@@ -3,8 +3,8 @@ using System.Management.Automation;
 namespace HandWrite.Tests.PowerShell;
 
 /// <summary>Invoke-DigitTraining, Test-DigitModel and Get-DigitModel through the engine, on the fixture's tiny run.</summary>
-[Collection(TrainedModelCollection.Name)]
-public sealed class ModelCmdletTests(TrainedModelFixture model)
+[Collection(EngineTrainedModelCollection.Name)]
+public sealed class ModelCmdletTests(EngineTrainedModelFixture model)
 {
     [Fact]
     public void Training_returns_its_result_with_history_side_files_progress_and_verbose_epochs()
@@ -47,7 +47,7 @@ public sealed class ModelCmdletTests(TrainedModelFixture model)
     [Fact]
     public void Get_DigitModel_reads_files_from_Get_ChildItem_and_reports_a_corrupt_one_without_stopping()
     {
-        var folder = PowerShellHarness.NewTempFolder("models");
+        var folder = TestEnvironment.NewTempFolder("models");
         try
         {
             File.Copy(model.ModelPath, Path.Combine(folder, "b.hwm"));
@@ -70,7 +70,7 @@ public sealed class ModelCmdletTests(TrainedModelFixture model)
     [Fact]
     public void ReportFolder_gets_confusion_and_failure_charts_and_the_views_show_accuracy_as_a_percentage()
     {
-        var reports = PowerShellHarness.NewTempFolder("reports");
+        var reports = TestEnvironment.NewTempFolder("reports");
         try
         {
             var run = PowerShellHarness.Run("""
@@ -82,9 +82,9 @@ public sealed class ModelCmdletTests(TrainedModelFixture model)
             var files = run.Output[0].Get<string[]>("ReportFiles");
             Assert.Equal(["tiny.confusion.png", "tiny.failures.png"], files.Select(Path.GetFileName));
             foreach (var file in files)
-                Assert.Equal("\x89PNG"u8.ToArray(), File.ReadAllBytes(file).Take(4).ToArray());
+                Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, File.ReadAllBytes(file).Take(4).ToArray());
             var table = run.Output[1].ToString();
-            Assert.Matches(@"tiny\.hwm\s+\S+\s+\d+[.,]\d\d ?%\s+\d+\s+30", table);
+            Assert.Matches(@"tiny\.hwm\s+labeled\s+\d+[.,]\d\d ?%\s+\d+\s+30", table);
         }
         finally { Directory.Delete(reports, true); }
     }

@@ -64,7 +64,7 @@ public sealed class ModuleTests
     [Fact]
     public void ModelPath_completes_model_files_and_folders_but_not_other_files()
     {
-        var folder = PowerShellHarness.NewTempFolder("complete");
+        var folder = TestEnvironment.NewTempFolder("complete");
         try
         {
             File.WriteAllText(Path.Combine(folder, "alpha.hwm"), "");
@@ -82,7 +82,7 @@ public sealed class ModuleTests
     [Fact]
     public void WhatIf_trains_nothing_and_writes_nothing()
     {
-        var folder = PowerShellHarness.NewTempFolder("whatif");
+        var folder = TestEnvironment.NewTempFolder("whatif");
         try
         {
             var clock = Stopwatch.StartNew();
@@ -99,7 +99,7 @@ public sealed class ModuleTests
     [Fact]
     public void Unwritable_model_path_fails_before_training_with_PermissionDenied()
     {
-        var folder = PowerShellHarness.NewTempFolder("unwritable");
+        var folder = TestEnvironment.NewTempFolder("unwritable");
         try
         {
             // A folder cannot be created where a file is: unwritable even for root, who ignores permissions.
@@ -133,5 +133,28 @@ public sealed class ModuleTests
         Assert.Equal("HandWrite.ModelNotFound,HandWrite.PowerShell.GetDigitPredictionCommand", error.FullyQualifiedErrorId);
         Assert.Equal(missing, error.TargetObject);
         Assert.Empty(run.Output);
+    }
+
+    [Fact]
+    public void Stopping_the_pipeline_cancels_training_mid_epoch()
+    {
+        var folder = TestEnvironment.NewTempFolder("stop");
+        try
+        {
+            using var shell = PowerShellHarness.CreateShell();
+            shell.AddCommand("Invoke-DigitTraining").AddParameter("ModelPath", Path.Combine(folder, "m.hwm"))
+                .AddParameter("DataPath", PowerShellHarness.MnistPath).AddParameter("Subset", 20000).AddParameter("Epochs", 3);
+            using var firstBatch = new ManualResetEventSlim();
+            shell.Streams.Progress.DataAdded += (_, _) => firstBatch.Set();
+            var invocation = shell.BeginInvoke();
+            Assert.True(firstBatch.Wait(TimeSpan.FromMinutes(2)), "no progress from training");
+            var clock = Stopwatch.StartNew();
+            shell.Stop();
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"stopping took {clock.Elapsed}");
+            Assert.Equal(PSInvocationState.Stopped, shell.InvocationStateInfo.State);
+            Assert.Throws<PipelineStoppedException>(() => shell.EndInvoke(invocation));
+            Assert.False(File.Exists(Path.Combine(folder, "m.hwm"))); // no epoch finished
+        }
+        finally { Directory.Delete(folder, true); }
     }
 }

@@ -12,10 +12,9 @@ namespace HandWrite.Tests.PowerShell;
 /// </summary>
 public static class PowerShellHarness
 {
-    /// <summary>The checkout: the folder holding HandWrite.PowerShell.sln above the test binaries.</summary>
-    public static string RepoRoot { get; } = FindRepoRoot();
+    public static string RepoRoot => TestEnvironment.RepoRoot;
 
-    public static string ModuleManifest => Path.Combine(RepoRoot, "out", "HandWrite", "HandWrite.psd1");
+    public static string ModuleManifest => TestEnvironment.ModuleManifest;
 
     /// <summary>Release or Debug: the configuration these tests were built in (the host is built alongside).</summary>
     public static string Configuration { get; } =
@@ -23,19 +22,10 @@ public static class PowerShellHarness
 
     public static string HostDll => Path.Combine(RepoRoot, "src", "HandWrite.Host", "bin", Configuration, "net10.0", "handwrite.dll");
 
-    /// <summary>MNIST: $HANDWRITE_DATA, else ../shared/mnist beside the checkout.</summary>
-    public static string MnistPath =>
-        Environment.GetEnvironmentVariable("HANDWRITE_DATA") is { Length: > 0 } data ? data : Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "mnist"));
+    public static string MnistPath => TestEnvironment.MnistFolder;
 
     /// <summary>Real hand-drawn digits, &lt;set&gt;/&lt;digit&gt;/&lt;file&gt;.png, beside the checkout.</summary>
-    public static string WildDigitsPath => Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "wild-digits"));
-
-    static string FindRepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "HandWrite.PowerShell.sln"))) return dir.FullName;
-        throw new InvalidOperationException($"No HandWrite.PowerShell.sln above {AppContext.BaseDirectory}.");
-    }
+    public static string WildDigitsPath => TestEnvironment.WildDigitsFolder;
 
     /// <summary>A runspace with the default cmdlets and the assembled HandWrite module imported, in <paramref name="location"/>.</summary>
     public static System.Management.Automation.PowerShell CreateShell(string? location = null)
@@ -93,14 +83,6 @@ public static class PowerShellHarness
         }
         process.WaitForExit(); // drain the async readers
         return new HostRun(process.ExitCode, stdout.ToString(), stderr.ToString());
-    }
-
-    /// <summary>A fresh empty folder under the system temp folder.</summary>
-    public static string NewTempFolder(string purpose)
-    {
-        var path = Path.Combine(Path.GetTempPath(), $"handwrite-{purpose}-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(path);
-        return path;
     }
 }
 

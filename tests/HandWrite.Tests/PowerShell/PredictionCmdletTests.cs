@@ -4,10 +4,10 @@ using HandWrite.Core.Imaging;
 namespace HandWrite.Tests.PowerShell;
 
 /// <summary>Get-DigitPrediction through the engine: how paths bind and resolve, and how bad input is reported.</summary>
-[Collection(TrainedModelCollection.Name)]
-public sealed class PredictionCmdletTests(TrainedModelFixture model) : IDisposable
+[Collection(EngineTrainedModelCollection.Name)]
+public sealed class PredictionCmdletTests(EngineTrainedModelFixture model) : IDisposable
 {
-    readonly string work = PowerShellHarness.NewTempFolder("predict");
+    readonly string work = TestEnvironment.NewTempFolder("predict");
 
     public void Dispose() => Directory.Delete(work, true);
 
@@ -18,7 +18,7 @@ public sealed class PredictionCmdletTests(TrainedModelFixture model) : IDisposab
         return parameters;
     }
 
-    static List<string> AllLabeled(TrainedModelFixture model) =>
+    static List<string> AllLabeled(EngineTrainedModelFixture model) =>
         Directory.GetFiles(model.LabeledFolder, "*.png", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
 
     static void AssertWellFormed(PSObject prediction)

@@ -7,9 +7,9 @@ namespace HandWrite.Tests.PowerShell;
 /// the PowerShell tests: a few seconds of training, not an accurate model (the accuracy floor is
 /// Core's test). Also a folder of real hand-drawn digits laid out as &lt;digit&gt;/&lt;file&gt;.
 /// </summary>
-public sealed class TrainedModelFixture : IDisposable
+public sealed class EngineTrainedModelFixture : IDisposable
 {
-    public string Folder { get; } = PowerShellHarness.NewTempFolder("ps-tests");
+    public string Folder { get; } = TestEnvironment.NewTempFolder("ps-tests");
     public string ModelPath => Path.Combine(Folder, "tiny.hwm");
     /// <summary>What Invoke-DigitTraining wrote to the pipeline.</summary>
     public PSObject Training { get; }
@@ -19,7 +19,7 @@ public sealed class TrainedModelFixture : IDisposable
     /// <summary>Three digits per class from the wild-digits benchmark: labeled/&lt;digit&gt;/&lt;n&gt;.png.</summary>
     public string LabeledFolder => Path.Combine(Folder, "labeled");
 
-    public TrainedModelFixture()
+    public EngineTrainedModelFixture()
     {
         CopyLabeledDigits();
         Run = PowerShellHarness.Run("""
@@ -53,7 +53,7 @@ public sealed class TrainedModelFixture : IDisposable
 }
 
 [CollectionDefinition(Name)]
-public sealed class TrainedModelCollection : ICollectionFixture<TrainedModelFixture>
+public sealed class EngineTrainedModelCollection : ICollectionFixture<EngineTrainedModelFixture>
 {
     public const string Name = "PowerShell engine with a trained model";
 }
