@@ -5,11 +5,11 @@ public sealed class BenchmarkOptions
 {
     /// <summary>A short run (under a minute): fewer images and repeats, so noisier figures.</summary>
     public bool Quick { get; init; }
-    /// <summary>Training images per training measurement; null picks 512 (Quick) or 3072.</summary>
+    /// <summary>Training images per training measurement; null picks 384 (Quick) or 3072.</summary>
     public int? TrainImages { get; init; }
-    /// <summary>Test images per evaluation measurement; null picks 2000 (Quick) or 10000.</summary>
+    /// <summary>Test images per evaluation measurement; null picks 1000 (Quick) or 10000.</summary>
     public int? EvalImages { get; init; }
-    /// <summary>Single-image predictions timed; null picks 30 (Quick) or 200.</summary>
+    /// <summary>Single-image predictions timed; null picks 20 (Quick) or 200.</summary>
     public int? Predictions { get; init; }
     /// <summary>Times each figure is measured (the median is reported); null picks 1 (Quick) or 3.</summary>
     public int? Repeats { get; init; }

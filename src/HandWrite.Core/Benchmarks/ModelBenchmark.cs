@@ -28,9 +28,9 @@ public static class ModelBenchmark
         var clock = Stopwatch.StartNew();
         TorchRuntime.EnsureInitialized();
         bool quick = options.Quick;
-        int trainImages = Positive(options.TrainImages ?? (quick ? 512 : 3072), "TrainImages");
-        int evalImages = Positive(options.EvalImages ?? (quick ? 2000 : 10000), "EvalImages");
-        int predictions = Positive(options.Predictions ?? (quick ? 30 : 200), "Predictions");
+        int trainImages = Positive(options.TrainImages ?? (quick ? 384 : 3072), "TrainImages");
+        int evalImages = Positive(options.EvalImages ?? (quick ? 1000 : 10000), "EvalImages");
+        int predictions = Positive(options.Predictions ?? (quick ? 20 : 200), "Predictions");
         int repeats = Positive(options.Repeats ?? (quick ? 1 : 3), "Repeats");
         int matmulSize = Positive(options.MatmulSize ?? (quick ? 1024 : 2048), "MatmulSize");
         var notes = new List<string>();
@@ -52,7 +52,7 @@ public static class ModelBenchmark
             {
                 using var naiveModel = new HandWriteCnn();
                 using var naiveOptimizer = optim.Adam(naiveModel.parameters(), 1e-3);
-                NaiveTrain(naiveModel, naiveOptimizer, source, Math.Min(trainImages, 4 * NaiveBatchSize), ct); // warm-up
+                NaiveTrain(naiveModel, naiveOptimizer, source, Math.Min(trainImages, 2 * NaiveBatchSize), ct); // warm-up
                 // Interleaved, so a neighbour's load on the shared cores hits both alike.
                 for (int r = 0; r < repeats; r++)
                 {
