@@ -6,6 +6,16 @@ namespace HandWrite.Core.Imaging;
 /// Turns any picture of a digit into the 28x28 input an MNIST-trained network expects, the way MNIST was
 /// made: white ink on black, fitted into 20x20 keeping aspect ratio, centre of mass at the centre.
 /// </summary>
+/// <remarks>
+/// Steps: decode the first frame, refusing declared sizes over 50 megapixels before decoding; apply the
+/// EXIF origin; shrink to at most 512 px by area averaging (<see cref="ImageDecoding"/>). Find the ink
+/// (<see cref="InkSegmentation"/>): alpha is the ink when the background is transparent, otherwise
+/// luminance with polarity from the histogram's skew, paper subtracted by a morphological closing sized to
+/// the strokes, ruled lines and sheet edges removed, Otsu with hysteresis, specks dropped, blank/noise
+/// detection. Lay out (<see cref="MnistLayout"/>): crop, rebuild the strokes at MNIST's width from a signed
+/// distance field, fit the longest side to 20 px with area averaging, shift by whole pixels so the centre
+/// of mass is at (14, 14) in pixel-centre coordinates, as measured on MNIST.
+/// </remarks>
 public static class DigitPreprocessor
 {
     /// <summary>Reads, decodes and preprocesses an image file.</summary>

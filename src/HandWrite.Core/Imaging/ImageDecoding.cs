@@ -141,11 +141,8 @@ internal static class ImageDecoding
         int longest = Math.Max(bitmap.Width, bitmap.Height);
         if (longest <= WorkingLongestSide) return bitmap.Copy();
         double f = (double)WorkingLongestSide / longest;
-        var info = new SKImageInfo(Math.Max(1, (int)Math.Round(bitmap.Width * f)), Math.Max(1, (int)Math.Round(bitmap.Height * f)),
-            SKColorType.Rgba8888, SKAlphaType.Premul);
-        // Mipmapped linear = averaging over the shrunk area, so a 1-2 px line survives as a fainter line.
-        return bitmap.Resize(info, new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear))
-            ?? throw new InvalidOperationException("Skia could not shrink the image.");
+        // Area averaging, so a 1-2 px line survives as a fainter line.
+        return Resampling.Resize(bitmap, Math.Max(1, (int)Math.Round(bitmap.Width * f)), Math.Max(1, (int)Math.Round(bitmap.Height * f)));
     }
 
     /// <summary>Applies the EXIF origin so the bitmap is upright as a viewer shows it.</summary>

@@ -25,8 +25,12 @@ internal static class InkSegmentation
 
     /// <summary>Below this ink contrast (0..1 luminance) an image counts as uniform.</summary>
     internal const float MinContrast = 0.08f;
-    /// <summary>Digits cover well under this fraction of a picture; more ink than this is noise or texture.</summary>
-    internal const float MaxInkFraction = 0.40f;
+    /// <summary>Ink can be a large part of a tight crop of a bold digit, but never most of the picture.</summary>
+    internal const float MaxInkFraction = 0.70f;
+    /// <summary>Above this ink fraction the ink must form strokes: a mask this dense that is nearly all
+    /// boundary (mean width under <see cref="MinStrokeWidthWhenDense"/> px) is noise or texture.</summary>
+    internal const float DenseInkFraction = 0.20f;
+    internal const float MinStrokeWidthWhenDense = 2.5f;
     /// <summary>A component smaller than this fraction of the largest one is a speck, not part of the digit.</summary>
     internal const float SpeckFractionOfLargest = 0.08f;
     internal const int MaxDigitComponents = 12;
@@ -47,9 +51,11 @@ internal static class InkSegmentation
         else
         {
             var gray = CompositeOverPaper(luminance, alpha);
-            darkInk = IsDarkInk(gray);
-            if (!darkInk) for (int i = 0; i < gray.Data.Length; i++) gray.Data[i] = 1f - gray.Data[i];
-            contrast = SubtractPaper(gray);
+            var local = LocalMean(gray);
+            darkInk = IsDarkInk(gray, local);
+            if (!darkInk)
+                for (int i = 0; i < gray.Data.Length; i++) { gray.Data[i] = 1f - gray.Data[i]; local.Data[i] = 1f - local.Data[i]; }
+            contrast = RemoveRuledLines(SubtractPaper(gray, local));
             fromAlpha = false;
         }
         return Segment(contrast, darkInk, fromAlpha, out blankReason);
@@ -74,7 +80,8 @@ internal static class InkSegmentation
         return (luminance, alpha);
     }
 
-    /// <summary>The drawing lives in the alpha channel when the background (the border) is mostly transparent.</summary>
+    /// <summary>The drawing lives in the alpha channel when the background (the border) is mostly
+    /// transparent and the opaque part is strokes, not a sheet (a cut-out of paper covers most of the picture).</summary>
     internal static bool AlphaCarriesDrawing(Plane alpha)
     {
         int transparent = 0, total = 0;
@@ -83,31 +90,40 @@ internal static class InkSegmentation
             total++;
             if (alpha.Data[i] < 0.5f) transparent++;
         }
-        return total > 0 && transparent * 2 > total;
+        if (total == 0 || transparent * 2 <= total) return false;
+        int opaque = alpha.Data.Count(a => a >= 0.5f);
+        return opaque <= MaxOpaqueFractionForStrokes * alpha.Data.Length;
     }
+
+    /// <summary>Strokes on a transparent layer never cover more than this fraction of the picture.</summary>
+    internal const float MaxOpaqueFractionForStrokes = 0.6f;
 
     /// <summary>Transparent pixels take the paper's colour: the median luminance of the opaque pixels.</summary>
     internal static Plane CompositeOverPaper(Plane premulLuminance, Plane alpha)
     {
-        var opaque = new List<float>();
+        var histogram = new int[256];
+        int opaque = 0;
         for (int i = 0; i < alpha.Data.Length; i++)
-            if (alpha.Data[i] > 0.9f) opaque.Add(premulLuminance.Data[i] / alpha.Data[i]);
-        float paper = opaque.Count > 0 ? Median(opaque) : 1f;
+            if (alpha.Data[i] > 0.9f) { histogram[Math.Clamp((int)(premulLuminance.Data[i] / alpha.Data[i] * 255f + 0.5f), 0, 255)]++; opaque++; }
+        float paper = 1f;
+        for (int level = 0, seen = 0; level < 256 && opaque > 0; level++)
+            if ((seen += histogram[level]) * 2 >= opaque) { paper = level / 255f; break; }
         var gray = new Plane(alpha.Width, alpha.Height);
         for (int i = 0; i < gray.Data.Length; i++)
             gray.Data[i] = Math.Clamp(premulLuminance.Data[i] + (1f - alpha.Data[i]) * paper, 0f, 1f);
         return gray;
     }
 
+    /// <summary>Large-scale brightness (Gaussian, sigma an eighth of the short side): lighting, not strokes.</summary>
+    internal static Plane LocalMean(Plane gray) => gray.Blur(Math.Max(2f, Math.Min(gray.Width, gray.Height) / 8f));
+
     /// <summary>
     /// Polarity from the shape of the histogram after removing large-scale lighting: ink is the minority,
     /// so its deviations from the local paper level are few and large, which makes the skew point at it.
     /// Paper noise and lighting gradients are roughly symmetric and cancel; no fixed threshold is involved.
     /// </summary>
-    internal static bool IsDarkInk(Plane gray)
+    internal static bool IsDarkInk(Plane gray, Plane local)
     {
-        float sigma = Math.Max(2f, Math.Min(gray.Width, gray.Height) / 8f);
-        var local = gray.Blur(sigma);
         double third = 0;
         for (int i = 0; i < gray.Data.Length; i++)
         {
@@ -119,17 +135,55 @@ internal static class InkSegmentation
 
     /// <summary>
     /// Ink contrast for dark ink: paper level estimated by a morphological closing (removes strokes narrower
-    /// than the window) smoothed by a blur, so uneven lighting and shadows are subtracted away.
+    /// than the window) smoothed by a blur, so uneven lighting and shadows are subtracted away. The window
+    /// follows the strokes: just wide enough to close over them, since a wider one lets curved lighting and
+    /// the picture's edges bias the paper estimate.
     /// </summary>
-    internal static Plane SubtractPaper(Plane gray)
+    internal static Plane SubtractPaper(Plane gray, Plane local)
     {
-        int radius = Math.Clamp(Math.Min(gray.Width, gray.Height) / 10, 4, 50);
+        int minSide = Math.Min(gray.Width, gray.Height);
+        float strokeWidth = RoughStrokeWidth(gray, local);
+        int radius = Math.Clamp((int)Math.Ceiling(Math.Max(1.5f * strokeWidth + 2f, minSide / 20f)), 4, Math.Max(4, minSide / 2));
         var closed = Morphology.SquareFilter(Morphology.SquareFilter(gray, radius, max: true), radius, max: false);
         var paper = closed.Blur(radius / 2f);
         var contrast = new Plane(gray.Width, gray.Height);
         for (int i = 0; i < contrast.Data.Length; i++)
             contrast.Data[i] = Math.Max(0f, Math.Max(paper.Data[i], closed.Data[i]) - gray.Data[i]);
         return contrast;
+    }
+
+    /// <summary>Mean stroke width of the pixels clearly darker than their surroundings (Otsu on the
+    /// difference to a wide blur): a rough first look that only sizes the paper window.</summary>
+    internal static float RoughStrokeWidth(Plane gray, Plane local)
+    {
+        var darker = new float[gray.Data.Length];
+        for (int i = 0; i < darker.Length; i++) darker[i] = Math.Max(0f, local.Data[i] - gray.Data[i]);
+        float max = darker.Max();
+        if (max <= 0f) return 0f;
+        float threshold = Otsu(darker, max);
+        return StrokeMetrics.Measure(darker.Select(v => v > threshold).ToArray(), gray.Width, gray.Height).Width;
+    }
+
+    /// <summary>
+    /// Ruled or squared paper: straight lines crossing (nearly) the whole sheet are paper, not ink. Found by
+    /// an opening with a line as long as 95% of the sheet (after a small dilation across the line, so a
+    /// slightly tilted line still qualifies) and subtracted. Digit strokes are never that long.
+    /// </summary>
+    internal static Plane RemoveRuledLines(Plane contrast)
+    {
+        int w = contrast.Width, h = contrast.Height;
+        var lines = new Plane(w, h);
+        foreach (bool horizontal in new[] { true, false })
+        {
+            int along = (int)(0.95 * (horizontal ? w : h)) / 2, across = 2;
+            var thick = horizontal ? Morphology.RectFilter(contrast, 0, across, max: true) : Morphology.RectFilter(contrast, across, 0, max: true);
+            var eroded = horizontal ? Morphology.RectFilter(thick, along, 0, max: false) : Morphology.RectFilter(thick, 0, along, max: false);
+            var opened = horizontal ? Morphology.RectFilter(eroded, along, 0, max: true) : Morphology.RectFilter(eroded, 0, along, max: true);
+            for (int i = 0; i < lines.Data.Length; i++) lines.Data[i] = Math.Max(lines.Data[i], opened.Data[i]);
+        }
+        var result = new Plane(w, h);
+        for (int i = 0; i < result.Data.Length; i++) result.Data[i] = Math.Max(0f, contrast.Data[i] - lines.Data[i]);
+        return result;
     }
 
     internal static InkLayer? Segment(Plane contrast, bool darkInk, bool fromAlpha, out string? blankReason)
@@ -140,8 +194,13 @@ internal static class InkSegmentation
 
         float threshold = Otsu(contrast.Data, maxContrast);
         float rim = threshold / 2f;
-        int seeds = contrast.Data.Count(v => v > threshold);
-        if (seeds > MaxInkFraction * n) { blankReason = NoiseReason; return null; }
+        var seeds = StrokeMetrics.Measure(contrast.Data.Select(v => v > threshold).ToArray(), w, h);
+        float inkFraction = seeds.Area / (float)n;
+        if (inkFraction > MaxInkFraction || (inkFraction > DenseInkFraction && seeds.Width < MinStrokeWidthWhenDense))
+        {
+            blankReason = NoiseReason;
+            return null;
+        }
 
         // Hysteresis: components grow over the rim level (so faint anti-aliased joins hold a thin line
         // together) but must contain a pixel above the Otsu level.
@@ -149,6 +208,10 @@ internal static class InkSegmentation
         var components = LabelComponents(contrast.Data, w, h, rim, threshold, labels);
         var seeded = components.Where(c => c.Seeded).ToList();
         if (seeded.Count == 0) { blankReason = UniformReason; return null; }
+        // The sheet's edge, a table or a shadow band reaching across the picture from its border is not
+        // part of the digit, unless what is left is only specks (then the digit itself fills the picture).
+        var inside = seeded.Where(c => !IsFrame(c, w, h)).ToList();
+        if (inside.Count > 0 && inside.Max(c => c.Area) >= SpeckFractionOfLargest * seeded.Max(c => c.Area)) seeded = inside;
         int largest = seeded.Max(c => c.Area);
         var kept = seeded.Where(c => c.Area >= Math.Max(2, SpeckFractionOfLargest * largest)).ToList();
         if (kept.Count > MaxDigitComponents) { blankReason = NoiseReason; return null; }
@@ -167,6 +230,14 @@ internal static class InkSegmentation
 
         blankReason = null;
         return new InkLayer { Contrast = digit, Threshold = threshold, Bounds = bounds, DarkInk = darkInk, FromAlpha = fromAlpha };
+    }
+
+    /// <summary>Touches the border and spans at least 90% of the picture's width or height.</summary>
+    internal static bool IsFrame(Component c, int w, int h)
+    {
+        var b = c.Bounds;
+        bool touches = b.Left == 0 || b.Top == 0 || b.Right == w || b.Bottom == h;
+        return touches && (b.Width >= 0.9 * w || b.Height >= 0.9 * h);
     }
 
     internal sealed record Component(int Id, int Area, bool Seeded, SKRectI Bounds);
@@ -231,7 +302,8 @@ internal static class InkSegmentation
             double between = weightBack * weightFore * (meanBack - meanFore) * (meanBack - meanFore);
             if (between > best) { best = between; bestBin = i; }
         }
-        return (bestBin + 0.5f) / (Bins - 1) * max;
+        // Upper edge of the last background bin: every value binned as background is <= the threshold.
+        return (bestBin + 1f) / (Bins - 1) * max;
     }
 
     internal static IEnumerable<int> BorderIndices(int w, int h)
@@ -242,9 +314,4 @@ internal static class InkSegmentation
                 if (x < band || y < band || x >= w - band || y >= h - band) yield return y * w + x;
     }
 
-    internal static float Median(List<float> values)
-    {
-        values.Sort();
-        return values[values.Count / 2];
-    }
 }

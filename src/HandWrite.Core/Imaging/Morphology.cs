@@ -4,25 +4,29 @@ namespace HandWrite.Core.Imaging;
 internal static class Morphology
 {
     /// <summary>Max (dilate) or min (erode) over a square window of side 2*radius+1, separable, O(n).</summary>
-    public static Plane SquareFilter(Plane source, int radius, bool max)
+    public static Plane SquareFilter(Plane source, int radius, bool max) => RectFilter(source, radius, radius, max);
+
+    /// <summary>Max or min over a (2*radiusX+1) x (2*radiusY+1) window; a zero radius skips that axis.</summary>
+    public static Plane RectFilter(Plane source, int radiusX, int radiusY, bool max)
     {
         var result = source.Clone();
-        if (radius <= 0) return result;
         int w = source.Width, h = source.Height;
         var line = new float[Math.Max(w, h)];
         var output = new float[Math.Max(w, h)];
-        for (int y = 0; y < h; y++)
-        {
-            Array.Copy(result.Data, y * w, line, 0, w);
-            Filter1D(line, w, radius, max, output);
-            Array.Copy(output, 0, result.Data, y * w, w);
-        }
-        for (int x = 0; x < w; x++)
-        {
-            for (int y = 0; y < h; y++) line[y] = result.Data[y * w + x];
-            Filter1D(line, h, radius, max, output);
-            for (int y = 0; y < h; y++) result.Data[y * w + x] = output[y];
-        }
+        if (radiusX > 0)
+            for (int y = 0; y < h; y++)
+            {
+                Array.Copy(result.Data, y * w, line, 0, w);
+                Filter1D(line, w, radiusX, max, output);
+                Array.Copy(output, 0, result.Data, y * w, w);
+            }
+        if (radiusY > 0)
+            for (int x = 0; x < w; x++)
+            {
+                for (int y = 0; y < h; y++) line[y] = result.Data[y * w + x];
+                Filter1D(line, h, radiusY, max, output);
+                for (int y = 0; y < h; y++) result.Data[y * w + x] = output[y];
+            }
         return result;
     }
 

@@ -43,17 +43,11 @@ internal sealed class Plane
         return result;
     }
 
-    /// <summary>Resample with Skia: mipmapped linear when shrinking (area-like averaging keeps thin
-    /// strokes visible), Mitchell cubic when enlarging (smooth, anti-aliased contours).</summary>
+    /// <summary>Resample with Skia (area-averaging when shrinking, cubic when enlarging); see <see cref="Resampling"/>.</summary>
     public Plane Resize(int width, int height)
     {
         using var source = ToBitmap();
-        bool shrinking = width < Width || height < Height;
-        var sampling = shrinking
-            ? new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear)
-            : new SKSamplingOptions(SKCubicResampler.Mitchell);
-        using var resized = source.Resize(FloatInfo(width, height), sampling)
-            ?? throw new InvalidOperationException("Skia could not resize the working image.");
+        using var resized = Resampling.Resize(source, width, height);
         return FromBitmap(resized);
     }
 

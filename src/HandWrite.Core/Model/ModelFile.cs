@@ -217,7 +217,7 @@ public static class ModelFile
 
     static ModelInfo ToInfo(string path, ModelMetadata m, int version, string hash, long size) => new()
     {
-        Path = path, Architecture = m.Architecture, ParameterCount = HandWriteCnn.ExpectedParameterCount, Epochs = m.Epochs,
+        Path = path, Architecture = m.Architecture, ParameterCount = Layout.Value.Sum(p => p.Shape.Aggregate(1L, (a, b) => a * b)), Epochs = m.Epochs,
         Seed = m.Seed, ValidationAccuracy = m.ValidationAccuracy, TrainedAt = m.TrainedAt, WeightsSha256 = hash,
         FormatVersion = version, Preset = m.Preset, FileSize = size,
     };

@@ -63,10 +63,22 @@ public sealed class DigitPreprocessorTests
         AssertSameAsReference(pixels, $"rgb({r},{g},{b}) on transparent");
     }
 
+    [Fact]
+    public void PaperCutOutOnTransparentBackgroundUsesTheInkOnThePaper()
+    {
+        // An opaque white card (most of the picture) on transparency, with the digit in black on the card:
+        // here the alpha channel outlines the card, and the ink is the dark strokes.
+        void Card(SKCanvas canvas) { using var p = new SKPaint { Color = SKColors.White, IsAntialias = true }; canvas.DrawRoundRect(20, 20, 260, 260, 30, 30, p); }
+        var pixels = Run(Draw(300, 300, SKColors.Transparent, SKColors.Black, 12, new SKRect(90, 70, 210, 230), background: Card), "card cut-out");
+        AssertSameAsReference(pixels, "card cut-out");
+    }
+
     [Theory]
     [InlineData(128, 20, 40, 200)]   // blue ballpoint on grey paper
     [InlineData(170, 200, 20, 20)]   // red ink on light grey
     [InlineData(110, 0, 120, 0)]     // green ink on dark grey: small luminance contrast
+    [InlineData(245, 165, 165, 165)] // light pencil on white: under a third of full contrast
+    [InlineData(250, 255, 200, 0)]   // yellow highlighter on white: ink lighter than most inks, still darker than paper
     public void ColouredInkOnGreyPaperGivesTheSameDigit(byte paper, byte r, byte g, byte b) =>
         AssertSameAsReference(Run(Draw(300, 300, new SKColor(paper, paper, paper), new SKColor(r, g, b), 12, new SKRect(90, 70, 210, 230))),
             $"rgb({r},{g},{b}) on grey {paper}");
@@ -130,6 +142,88 @@ public sealed class DigitPreprocessorTests
         }
         var pixels = Run(Draw(300, 300, SKColors.White, SKColors.Black, 12, new SKRect(90, 70, 210, 230), background: Specks), "specks");
         AssertSameAsReference(pixels, "specks");
+    }
+
+    [Fact]
+    public void PhoneStylePhotoOfBallpointOnPaperGivesTheSameDigit()
+    {
+        // 1600x1200, off-white paper with a shadow across it, sensor noise, blue ballpoint, JPEG at quality 70.
+        var random = new Random(11);
+        void Paper(SKCanvas canvas)
+        {
+            using var shadow = new SKPaint
+            {
+                Shader = SKShader.CreateRadialGradient(new SKPoint(1500, 1150), 1400,
+                    [new SKColor(120, 115, 105), new SKColor(235, 230, 220)], SKShaderTileMode.Clamp),
+            };
+            canvas.DrawRect(0, 0, 1600, 1200, shadow);
+        }
+        using var photo = Draw(1600, 1200, SKColors.White, new SKColor(30, 40, 120), 9, new SKRect(620, 350, 980, 830), background: Paper);
+        for (int y = 0; y < photo.Height; y += 1)
+            for (int x = (y % 2); x < photo.Width; x += 2)
+            {
+                var c = photo.GetPixel(x, y);
+                int n = random.Next(-12, 13);
+                photo.SetPixel(x, y, new SKColor((byte)Math.Clamp(c.Red + n, 0, 255), (byte)Math.Clamp(c.Green + n, 0, 255), (byte)Math.Clamp(c.Blue + n, 0, 255)));
+            }
+        var digit = DigitPreprocessor.Decode(Encode(photo, SKEncodedImageFormat.Jpeg, 70), "photo.jpg");
+        Assert.True(digit.BlankReason is null, digit.BlankReason);
+        PixelAssert.IsMnistLike(digit.Pixels, "photo");
+        AssertSameAsReference(digit.Pixels, "photo");
+    }
+
+    public static TheoryData<string> Sheets() => new() { "paper on a dark table", "ruled notebook", "squared paper" };
+
+    [Theory]
+    [MemberData(nameof(Sheets))]
+    public void PaperEdgesAndPrintedLinesAreNotInk(string sheet)
+    {
+        void Background(SKCanvas canvas)
+        {
+            using var paint = new SKPaint { IsAntialias = true };
+            switch (sheet)
+            {
+                case "paper on a dark table":
+                    canvas.Clear(new SKColor(60, 40, 30));
+                    paint.Color = new SKColor(240, 240, 235);
+                    canvas.DrawRect(50, 30, 400, 400, paint);
+                    break;
+                case "ruled notebook":
+                    paint.Color = new SKColor(150, 180, 230); paint.StrokeWidth = 2;
+                    for (int y = 20; y < 400; y += 40) canvas.DrawLine(0, y, 400, y + 2, paint); // slightly tilted
+                    break;
+                default:
+                    paint.Color = new SKColor(170, 170, 170); paint.StrokeWidth = 1;
+                    for (int v = 10; v < 400; v += 25) { canvas.DrawLine(0, v, 400, v, paint); canvas.DrawLine(v, 0, v, 400, paint); }
+                    break;
+            }
+        }
+        var pixels = Run(Draw(400, 400, SKColors.White, new SKColor(20, 20, 60), 12, new SKRect(140, 120, 260, 280), background: Background), sheet);
+        AssertSameAsReference(pixels, sheet);
+    }
+
+    [Fact]
+    public void DigitTouchingTheBorderOfATightCropIsKept()
+    {
+        // A 7 running off the top and bottom edges, with a speck beside it: the 7 is the digit, not a frame.
+        void Speck(SKCanvas canvas) { using var p = new SKPaint { Color = SKColors.Black }; canvas.DrawCircle(90, 190, 2, p); }
+        var tight = Run(Draw(100, 200, SKColors.White, SKColors.Black, 10, new SKRect(10, -6, 90, 206), Glyph.Seven, Speck), "tight 7");
+        var roomy = Run(Draw(300, 400, SKColors.White, SKColors.Black, 10, new SKRect(110, 94, 190, 306), Glyph.Seven), "roomy 7");
+        Assert.True(PixelCompare.Distance(tight, roomy) <= 2 * SameDigit, $"differs by {PixelCompare.Distance(tight, roomy):0.000}");
+    }
+
+    [Fact]
+    public void BoldDigitFillingTheWholePictureIsNotHollowed()
+    {
+        // Stroke a fifth of the picture's side, digit reaching within 10 px of the edges (a tight crop of a marker digit).
+        // A bold glyph is shaped differently from the thin reference, so compare with the same bold digit
+        // surrounded by plenty of paper. Hollow strokes (paper estimated inside the stroke) would differ a lot.
+        var tight = Run(Draw(200, 200, SKColors.White, SKColors.Black, 40, new SKRect(30, 30, 170, 170)), "bold, tight crop");
+        var roomy = Run(Draw(600, 600, SKColors.White, SKColors.Black, 40, new SKRect(230, 230, 370, 370)), "bold, roomy");
+        float distance = PixelCompare.Distance(tight, roomy);
+        Assert.True(distance <= SameDigit, $"tight crop differs from roomy by {distance:0.000}");
+        Assert.InRange(StrokeMetrics.Width(tight, 28, 28), 2.0f, 4.4f);
+        Assert.True(tight.Count(v => v > 0.9f) >= 40, "stroke cores should be full ink");
     }
 
     [Theory]

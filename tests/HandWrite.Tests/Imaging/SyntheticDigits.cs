@@ -8,7 +8,7 @@ internal static class SyntheticDigits
     /// <summary>A "2"-like stroke (arc, diagonal, base) and a "7"-like one, in a unit box.</summary>
     public enum Glyph { Two, Seven, Zero }
 
-    public static SKPath Path(Glyph glyph, SKRect box)
+    public static SKPath Outline(Glyph glyph, SKRect box)
     {
         var path = new SKPath();
         float l = box.Left, t = box.Top, w = box.Width, h = box.Height;
@@ -46,7 +46,7 @@ internal static class SyntheticDigits
             Color = ink, IsAntialias = true, Style = SKPaintStyle.Stroke, StrokeWidth = strokeWidth,
             StrokeCap = SKStrokeCap.Round, StrokeJoin = SKStrokeJoin.Round,
         };
-        using var path = Path(glyph, box);
+        using var path = Outline(glyph, box);
         canvas.DrawPath(path, paint);
         return bitmap;
     }

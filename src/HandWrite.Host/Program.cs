@@ -1,0 +1,43 @@
+using System.Management.Automation.Runspaces;
+using Microsoft.PowerShell;
+
+namespace HandWrite.Host;
+
+/// <summary>
+/// `handwrite`: PowerShell's own console host (the one pwsh uses) with the HandWrite module loaded
+/// from this program's folder, so -Command, -File, -NoProfile, format views, errors, progress and
+/// exit codes behave exactly as in pwsh.
+/// </summary>
+public static class Program
+{
+    const string Banner = "HandWrite: handwritten digit recognition for PowerShell. Get-Command -Module HandWrite lists the cmdlets.";
+
+    const string Help = """
+        Usage: handwrite [-NoProfile] [-NoLogo] [-NonInteractive] [-Command <script> | -File <path> [args]]
+
+        A PowerShell session with the HandWrite module loaded. Examples:
+          handwrite -Command "Invoke-DigitTraining | Test-DigitModel"
+          handwrite -Command "Get-ChildItem ./digits/*.png | Get-DigitPrediction"
+          handwrite -File ./examples/train-and-test.ps1
+        Every pwsh command-line option works the same way; run `handwrite -?` for this text.
+        """;
+
+    /// <summary>What HandWrite.psd1 loads: RootModule and FormatsToProcess.</summary>
+    static readonly string[] ModuleFiles = ["HandWrite.psd1", "HandWrite.PowerShell.dll", "HandWrite.Format.ps1xml"];
+
+    public static int Main(string[] args)
+    {
+        var manifest = Path.Combine(AppContext.BaseDirectory, "HandWrite.psd1");
+        // ConsoleShell hangs instead of exiting when the module fails to import, so check its files first.
+        var missing = ModuleFiles.Select(f => Path.Combine(AppContext.BaseDirectory, f)).Where(f => !File.Exists(f)).ToList();
+        if (missing.Count > 0)
+        {
+            Console.Error.WriteLine($"handwrite: {string.Join(", ", missing)} missing. Rebuild with ./build.ps1 or dotnet build.");
+            return 1;
+        }
+
+        var sessionState = InitialSessionState.CreateDefault2();
+        sessionState.ImportPSModule(manifest);
+        return ConsoleShell.Start(sessionState, Banner, Help, args);
+    }
+}

@@ -1,0 +1,206 @@
+using System.Collections.ObjectModel;
+using System.Globalization;
+using System.Management.Automation;
+using HandWrite.Core;
+using HandWrite.Core.Evaluation;
+using HandWrite.Core.Imaging;
+using HandWrite.Core.Prediction;
+using Microsoft.PowerShell.Commands;
+
+namespace HandWrite.PowerShell;
+
+/// <summary>
+/// Reads the handwritten digit in each image. Files from the pipeline are collected and predicted
+/// in batches, so a whole folder costs a few network passes, not one per file.
+/// </summary>
+[Cmdlet(VerbsCommon.Get, "DigitPrediction", DefaultParameterSetName = PathSet)]
+[OutputType(typeof(DigitPrediction))]
+public sealed class GetDigitPredictionCommand : HandWriteCmdlet
+{
+    const string PathSet = "Path";
+    const string LiteralPathSet = "LiteralPath";
+    const int BatchSize = 64;
+
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [SupportsWildcards]
+    public string[] Path { get; set; } = [];
+
+    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
+    [Alias("PSPath", "LP")]
+    public string[] LiteralPath { get; set; } = [];
+
+    [Parameter]
+    [ArgumentCompleter(typeof(ModelPathCompleter))]
+    public string? ModelPath { get; set; }
+
+    [Parameter]
+    [ValidateRange(1, 10)]
+    public int Top { get; set; } = 3;
+
+    [Parameter]
+    [ValidateRange(0.0, 1.0)]
+    public double MinimumConfidence { get; set; } = 0.5;
+
+    [Parameter]
+    public string? SavePreprocessed { get; set; }
+
+    readonly List<string> pending = [];
+    DigitPredictor? predictor;
+    string? preprocessedFolder;
+
+    protected override void BeginProcessing()
+    {
+        var modelPath = ResolveModelPath(ModelPath);
+        try
+        {
+            predictor = DigitPredictor.For(modelPath);
+        }
+        catch (HandWriteException ex)
+        {
+            ThrowCoreFailure(ex, "Model", modelPath);
+        }
+        if (SavePreprocessed is not null)
+        {
+            preprocessedFolder = ResolveLiteralPath(SavePreprocessed);
+            try { Directory.CreateDirectory(preprocessedFolder); }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                ThrowCoreFailure(new HandWriteException(
+                    $"Cannot create '{preprocessedFolder}' ({ex.Message.TrimEnd('.')}). Choose a -SavePreprocessed folder you can write to.",
+                    HandWriteErrorKind.PermissionDenied, ex, preprocessedFolder), "Preprocessed", preprocessedFolder);
+            }
+        }
+    }
+
+    protected override void ProcessRecord()
+    {
+        if (ParameterSetName == LiteralPathSet)
+            foreach (var path in LiteralPath) AddFileOrFolder(ResolveLiteralPath(path), path);
+        else
+            foreach (var path in Path) AddMatches(path);
+        if (pending.Count >= BatchSize) PredictPending();
+    }
+
+    protected override void EndProcessing() => PredictPending();
+
+    void AddMatches(string path)
+    {
+        Collection<string> matches;
+        ProviderInfo provider;
+        try
+        {
+            matches = SessionState.Path.GetResolvedProviderPathFromPSPath(path, out provider);
+        }
+        catch (ItemNotFoundException)
+        {
+            WriteNotFound(path, $"'{path}' does not exist. Check the path, or use -LiteralPath if the name contains [ or ].");
+            return;
+        }
+        catch (Exception ex) when (ex is ProviderNotFoundException or System.Management.Automation.DriveNotFoundException or ProviderInvocationException)
+        {
+            WriteNotFound(path, $"'{path}' cannot be resolved ({ex.Message.TrimEnd('.')}). Give the path of an image file or a folder of images.");
+            return;
+        }
+        if (provider.ImplementingType != typeof(FileSystemProvider))
+        {
+            WriteError(HandWriteErrors.From(new HandWriteException(
+                $"'{path}' is not a file-system path ({provider.Name}). Give the path of an image file or a folder of images.",
+                HandWriteErrorKind.InvalidArgument, target: path), "Image", path));
+            return;
+        }
+        if (matches.Count == 0)
+        {
+            WriteNotFound(path, $"No file matches '{path}' in {SessionState.Path.CurrentFileSystemLocation}. Check the pattern, or use -LiteralPath if the name itself contains [ or ].");
+            return;
+        }
+        foreach (var match in matches) AddFileOrFolder(match, path);
+    }
+
+    void AddFileOrFolder(string fullPath, string given)
+    {
+        if (Directory.Exists(fullPath))
+        {
+            var images = Directory.EnumerateFiles(fullPath)
+                .Where(Evaluator.IsImageFile)
+                .Order(StringComparer.Ordinal)
+                .ToList();
+            if (images.Count == 0)
+                WriteNotFound(fullPath, $"The folder '{fullPath}' holds no image files (.png, .jpg, .bmp, .gif, .webp, ...). Give a folder of images, or pipe files with Get-ChildItem -Recurse.");
+            pending.AddRange(images);
+        }
+        else if (File.Exists(fullPath))
+        {
+            pending.Add(fullPath);
+        }
+        else
+        {
+            WriteNotFound(fullPath, $"'{given}' does not exist. Check the path.");
+        }
+    }
+
+    void WriteNotFound(string target, string message) =>
+        WriteError(HandWriteErrors.From(new HandWriteException(message, HandWriteErrorKind.NotFound, target: target), "Image", target));
+
+    /// <summary>Decodes the pending files in parallel, then predicts the decodable ones in one pass, keeping input order.</summary>
+    void PredictPending()
+    {
+        if (pending.Count == 0 || predictor is null) return;
+        var paths = pending.ToArray();
+        pending.Clear();
+
+        var loaded = new (DigitImage? Image, HandWriteException? Error)[paths.Length];
+        Parallel.For(0, paths.Length, new ParallelOptions { CancellationToken = CancellationToken }, i =>
+        {
+            try { loaded[i] = (DigitPreprocessor.Load(paths[i]), null); }
+            catch (HandWriteException ex) { loaded[i] = (null, ex); }
+        });
+
+        var good = Enumerable.Range(0, paths.Length).Where(i => loaded[i].Image is not null).ToArray();
+        IReadOnlyList<DigitPredictionResult> results;
+        try
+        {
+            results = good.Length == 0 ? [] : predictor.Predict(good.Select(i => loaded[i].Image!).ToArray());
+        }
+        catch (HandWriteException ex)
+        {
+            ThrowCoreFailure(ex, "Prediction");
+            return;
+        }
+
+        int next = 0;
+        for (int i = 0; i < paths.Length; i++)
+        {
+            if (loaded[i].Error is { } error)
+            {
+                WriteError(HandWriteErrors.From(error, "Image", paths[i]));
+                continue;
+            }
+            var image = loaded[i].Image!;
+            SavePreprocessedImage(image, paths[i]);
+            WriteObject(PSTypeNames.Tag(ToPrediction(paths[i], results[next++]), PSTypeNames.DigitPrediction));
+        }
+    }
+
+    void SavePreprocessedImage(DigitImage image, string source)
+    {
+        if (preprocessedFolder is null) return;
+        var target = System.IO.Path.Combine(preprocessedFolder, System.IO.Path.GetFileNameWithoutExtension(source) + ".28x28.png");
+        try { DigitPreprocessor.SavePng(image.Pixels, target); }
+        catch (HandWriteException ex) { WriteError(HandWriteErrors.From(ex, "Preprocessed", target)); }
+    }
+
+    DigitPrediction ToPrediction(string path, DigitPredictionResult r)
+    {
+        var probabilities = r.Probabilities.Select(p => (double)p).ToArray();
+        var top = r.Digit is null
+            ? []
+            : probabilities.Select((p, digit) => new DigitProbability(digit, p))
+                .OrderByDescending(d => d.Probability).ThenBy(d => d.Digit).Take(Top).ToArray();
+        bool low = r.Digit is null || r.Confidence < MinimumConfidence;
+        var reason = r.Reason ?? (low
+            ? string.Format(CultureInfo.InvariantCulture,
+                "Confidence {0:P1} is below -MinimumConfidence {1:P1}: the image may not hold one clear digit.", r.Confidence, MinimumConfidence)
+            : null);
+        return new DigitPrediction(path, r.Digit, r.Confidence, probabilities, top, low, reason);
+    }
+}

@@ -1,0 +1,206 @@
+using System.Management.Automation;
+using HandWrite.Core.Evaluation;
+using HandWrite.Core.Training;
+using CoreModelInfo = HandWrite.Core.Model.ModelInfo;
+
+namespace HandWrite.PowerShell;
+
+/// <summary>
+/// PowerShell type names of the objects the cmdlets write. Top-level results carry a short name
+/// (HandWrite.TrainingResult, ...) that format views and scripts can rely on; nested objects are
+/// selected by their .NET name (HandWrite.PowerShell.TrainingEpoch, ...).
+/// </summary>
+internal static class PSTypeNames
+{
+    public const string TrainingResult = "HandWrite.TrainingResult";
+    public const string ModelTestResult = "HandWrite.ModelTestResult";
+    public const string DigitPrediction = "HandWrite.DigitPrediction";
+    public const string ModelInfo = "HandWrite.ModelInfo";
+
+    /// <summary>Wraps a result so its PSTypeNames start with the short name.</summary>
+    public static PSObject Tag(object result, string typeName)
+    {
+        var wrapped = PSObject.AsPSObject(result);
+        wrapped.TypeNames.Insert(0, typeName);
+        return wrapped;
+    }
+}
+
+/// <summary>One epoch of a training run (Invoke-DigitTraining's History).</summary>
+public sealed class TrainingEpoch
+{
+    internal TrainingEpoch(EpochMetrics m)
+    {
+        Epoch = m.Epoch; TrainLoss = m.TrainLoss; TrainAccuracy = m.TrainAccuracy;
+        ValidationLoss = m.ValidationLoss; ValidationAccuracy = m.ValidationAccuracy;
+        LearningRate = m.LearningRate; Duration = m.Duration; ImagesPerSecond = m.ImagesPerSecond; IsBest = m.IsBest;
+    }
+
+    public int Epoch { get; }
+    public double TrainLoss { get; }
+    /// <summary>Fraction 0..1 of training images classified correctly during the epoch.</summary>
+    public double TrainAccuracy { get; }
+    public double ValidationLoss { get; }
+    /// <summary>Fraction 0..1 of held-out validation images classified correctly after the epoch.</summary>
+    public double ValidationAccuracy { get; }
+    /// <summary>Learning rate at the end of the epoch.</summary>
+    public double LearningRate { get; }
+    public TimeSpan Duration { get; }
+    public double ImagesPerSecond { get; }
+    /// <summary>True for the epoch whose weights were saved (best validation accuracy so far).</summary>
+    public bool IsBest { get; }
+}
+
+/// <summary>What Invoke-DigitTraining produced. Pipe it to Test-DigitModel (binds ModelPath).</summary>
+public sealed class TrainingResult
+{
+    internal TrainingResult(TrainingOutcome o)
+    {
+        ModelPath = o.ModelPath;
+        History = o.History.Select(h => new TrainingEpoch(h)).ToArray();
+        BestValidationAccuracy = o.BestValidationAccuracy;
+        BestEpoch = o.BestEpoch;
+        Duration = o.Duration;
+        ImagesPerSecond = o.ImagesPerSecond;
+        MetricsPath = o.MetricsCsvPath;
+        CurvePath = o.CurvePngPath;
+    }
+
+    public string ModelPath { get; }
+    public TrainingEpoch[] History { get; }
+    public double BestValidationAccuracy { get; }
+    public int BestEpoch { get; }
+    public TimeSpan Duration { get; }
+    /// <summary>Training throughput over the whole run.</summary>
+    public double ImagesPerSecond { get; }
+    /// <summary>CSV of the per-epoch history, beside the model.</summary>
+    public string MetricsPath { get; }
+    /// <summary>PNG chart of loss and accuracy per epoch; $null when it could not be drawn.</summary>
+    public string? CurvePath { get; }
+}
+
+/// <summary>Precision, recall and F1 of one digit (Test-DigitModel's PerClass).</summary>
+public sealed class DigitClassMetrics
+{
+    internal DigitClassMetrics(ClassMetrics m)
+    {
+        Digit = m.Digit; Precision = m.Precision; Recall = m.Recall; F1 = m.F1; Support = m.Support;
+    }
+
+    public int Digit { get; }
+    public double Precision { get; }
+    public double Recall { get; }
+    public double F1 { get; }
+    /// <summary>How many test images have this digit as their label.</summary>
+    public int Support { get; }
+}
+
+/// <summary>Accuracy on one part of the test data (Test-DigitModel's PerSet), e.g. one folder.</summary>
+public sealed class DataSetAccuracy
+{
+    internal DataSetAccuracy(SetAccuracy s)
+    {
+        Set = s.Set; Count = s.Count; Correct = s.Correct; Accuracy = s.Accuracy;
+    }
+
+    public string Set { get; }
+    public int Count { get; }
+    public int Correct { get; }
+    public double Accuracy { get; }
+}
+
+/// <summary>What Test-DigitModel measured.</summary>
+public sealed class ModelTestResult
+{
+    internal ModelTestResult(EvaluationReport r, string[] reportFiles)
+    {
+        ModelPath = r.ModelPath;
+        DataSet = r.DataSet;
+        Accuracy = r.Accuracy;
+        Loss = r.Loss;
+        Count = r.Count;
+        Correct = r.Correct;
+        PerClass = r.PerClass.Select(c => new DigitClassMetrics(c)).ToArray();
+        int rows = r.ConfusionMatrix.GetLength(0), cols = r.ConfusionMatrix.GetLength(1);
+        ConfusionMatrix = Enumerable.Range(0, rows).Select(t => Enumerable.Range(0, cols).Select(p => r.ConfusionMatrix[t, p]).ToArray()).ToArray();
+        PerSet = r.PerSet.Select(s => new DataSetAccuracy(s)).ToArray();
+        Duration = r.Duration;
+        ReportFiles = reportFiles;
+    }
+
+    public string ModelPath { get; }
+    /// <summary>What was tested: "MNIST test" or the labeled folder.</summary>
+    public string DataSet { get; }
+    /// <summary>Fraction 0..1 of images classified correctly.</summary>
+    public double Accuracy { get; }
+    /// <summary>Mean cross-entropy loss.</summary>
+    public double Loss { get; }
+    public int Count { get; }
+    public int Correct { get; }
+    public DigitClassMetrics[] PerClass { get; }
+    /// <summary>ConfusionMatrix[truth][predicted]: how many images of digit truth were predicted as predicted.</summary>
+    public int[][] ConfusionMatrix { get; }
+    public DataSetAccuracy[] PerSet { get; }
+    public TimeSpan Duration { get; }
+    /// <summary>PNG files written to -ReportFolder (empty without it).</summary>
+    public string[] ReportFiles { get; }
+}
+
+/// <summary>A digit and its probability (DigitPrediction's Top).</summary>
+public sealed class DigitProbability
+{
+    internal DigitProbability(int digit, double probability) { Digit = digit; Probability = probability; }
+
+    public int Digit { get; }
+    public double Probability { get; }
+
+    public override string ToString() => $"{Digit} ({Probability:P1})";
+}
+
+/// <summary>What Get-DigitPrediction read in one image.</summary>
+public sealed class DigitPrediction
+{
+    internal DigitPrediction(string path, int? digit, double confidence, double[] probabilities, DigitProbability[] top, bool lowConfidence, string? reason)
+    {
+        Path = path; Digit = digit; Confidence = confidence; Probabilities = probabilities; Top = top; LowConfidence = lowConfidence; Reason = reason;
+    }
+
+    public string Path { get; }
+    /// <summary>The digit, or $null when the image holds no digit (see Reason).</summary>
+    public int? Digit { get; }
+    /// <summary>Probability 0..1 of Digit.</summary>
+    public double Confidence { get; }
+    /// <summary>Probability of each digit 0..9 (index = digit).</summary>
+    public double[] Probabilities { get; }
+    /// <summary>The most probable digits, best first.</summary>
+    public DigitProbability[] Top { get; }
+    /// <summary>True when Confidence is below -MinimumConfidence or there is no digit.</summary>
+    public bool LowConfidence { get; }
+    /// <summary>Why Digit is $null or low-confidence; $null otherwise.</summary>
+    public string? Reason { get; }
+}
+
+/// <summary>What a model file says about itself (Get-DigitModel).</summary>
+public sealed class ModelInfo
+{
+    internal ModelInfo(CoreModelInfo i)
+    {
+        Path = i.Path; Architecture = i.Architecture; ParameterCount = i.ParameterCount; Epochs = i.Epochs; Seed = i.Seed;
+        ValidationAccuracy = i.ValidationAccuracy; TrainedAt = i.TrainedAt; WeightsSha256 = i.WeightsSha256;
+        FormatVersion = i.FormatVersion; Preset = i.Preset; FileSize = i.FileSize;
+    }
+
+    public string Path { get; }
+    public string Architecture { get; }
+    public long ParameterCount { get; }
+    /// <summary>The epoch whose weights the file holds.</summary>
+    public int Epochs { get; }
+    public long Seed { get; }
+    public double ValidationAccuracy { get; }
+    public DateTimeOffset TrainedAt { get; }
+    /// <summary>sha256 of the weights: equal weights, equal hash.</summary>
+    public string WeightsSha256 { get; }
+    public int FormatVersion { get; }
+    public string Preset { get; }
+    public long FileSize { get; }
+}

@@ -1,0 +1,87 @@
+using System.Management.Automation;
+using HandWrite.Core;
+using HandWrite.Core.Evaluation;
+using HandWrite.Core.Reports;
+
+namespace HandWrite.PowerShell;
+
+/// <summary>Measures a model on the MNIST test set or on a folder of labeled images.</summary>
+[Cmdlet(VerbsDiagnostic.Test, "DigitModel", DefaultParameterSetName = MnistSet)]
+[OutputType(typeof(ModelTestResult))]
+public sealed class TestDigitModelCommand : HandWriteCmdlet
+{
+    const string MnistSet = "Mnist";
+    const string FolderSet = "LabeledFolder";
+
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Alias("Path", "FullName")]
+    [ArgumentCompleter(typeof(ModelPathCompleter))]
+    public string? ModelPath { get; set; }
+
+    [Parameter(ParameterSetName = MnistSet)]
+    public string? DataPath { get; set; }
+
+    [Parameter(Mandatory = true, ParameterSetName = FolderSet)]
+    public string LabeledFolder { get; set; } = "";
+
+    [Parameter]
+    public string? ReportFolder { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        var modelPath = ResolveModelPath(ModelPath);
+        EvaluationReport report;
+        try
+        {
+            if (ParameterSetName == FolderSet)
+            {
+                var folder = ResolveLiteralPath(LabeledFolder);
+                report = RunWithRelay(relay => Evaluator.OnLabeledFolder(modelPath, folder,
+                    (file, ex) => relay.Error(HandWriteErrors.From(ex, "Image", file)),
+                    relay.DataProgress(), CancellationToken));
+            }
+            else
+            {
+                var dataPath = ResolveOptionalPath(DataPath);
+                report = RunWithRelay(relay => Evaluator.OnMnistTest(modelPath, dataPath, relay.DataProgress(), CancellationToken));
+            }
+        }
+        catch (HandWriteException ex)
+        {
+            // One model failing (missing, corrupt) must not stop the others piped in.
+            WriteError(HandWriteErrors.From(ex, "Test", ex.Target ?? modelPath));
+            return;
+        }
+
+        var reportFiles = ReportFolder is null ? [] : WriteReports(report, ResolveLiteralPath(ReportFolder));
+        WriteObject(PSTypeNames.Tag(new ModelTestResult(report, reportFiles), PSTypeNames.ModelTestResult));
+    }
+
+    /// <summary>Confusion matrix and failures sheet, named after the model so several models can share a folder.</summary>
+    string[] WriteReports(EvaluationReport report, string folder)
+    {
+        var name = Path.GetFileNameWithoutExtension(report.ModelPath);
+        var confusion = Path.Combine(folder, name + ".confusion.png");
+        var failures = Path.Combine(folder, name + ".failures.png");
+        var written = new List<string>();
+        try
+        {
+            Directory.CreateDirectory(folder);
+            Charts.ConfusionMatrix(report.ConfusionMatrix, confusion, $"{name} on {report.DataSet}: {report.Accuracy:P2}");
+            written.Add(confusion);
+            Charts.FailureSheet(report.Failures, failures);
+            written.Add(failures);
+        }
+        catch (HandWriteException ex)
+        {
+            WriteError(HandWriteErrors.From(ex, "Report", folder));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            WriteError(HandWriteErrors.From(new HandWriteException(
+                $"Cannot write reports to '{folder}' ({ex.Message.TrimEnd('.')}). Choose a -ReportFolder you can write to.",
+                HandWriteErrorKind.PermissionDenied, ex, folder), "Report", folder));
+        }
+        return written.ToArray();
+    }
+}

@@ -1,0 +1,119 @@
+using HandWrite.Core.Imaging;
+using SkiaSharp;
+using static HandWrite.Tests.Imaging.SyntheticDigits;
+
+namespace HandWrite.Tests.Imaging;
+
+/// <summary>The pipeline's inner steps on their own: polarity, paper subtraction, ruled lines, Otsu, distances.</summary>
+public sealed class InkSegmentationTests
+{
+    private static Plane Gray(SKBitmap bitmap)
+    {
+        using (bitmap)
+        {
+            var (luminance, alpha) = InkSegmentation.ReadChannels(bitmap);
+            return InkSegmentation.CompositeOverPaper(luminance, alpha);
+        }
+    }
+
+    private static void Gradient(SKCanvas canvas, SKColor from, SKColor to, int size)
+    {
+        using var paint = new SKPaint { Shader = SKShader.CreateLinearGradient(new SKPoint(0, 0), new SKPoint(size, 0), [from, to], SKShaderTileMode.Clamp) };
+        canvas.DrawRect(0, 0, size, size, paint);
+    }
+
+    public static TheoryData<string, bool> PolarityCases() => new()
+    {
+        { "thin black line on white", true },
+        { "thin white line on black", false },
+        { "dark ink on light-to-mid gradient", true },
+        { "light chalk on dark-to-mid gradient", false },
+        { "bold black marker filling a third", true },
+        { "bold white paint filling a third", false },
+    };
+
+    [Theory]
+    [MemberData(nameof(PolarityCases))]
+    public void PolarityFollowsTheMinorityNotAFixedThreshold(string picture, bool darkInk)
+    {
+        var gray = picture switch
+        {
+            "thin black line on white" => Gray(Draw(600, 400, SKColors.White, SKColors.Black, 1, new SKRect(250, 100, 350, 300))),
+            "thin white line on black" => Gray(Draw(600, 400, SKColors.Black, SKColors.White, 1, new SKRect(250, 100, 350, 300))),
+            "dark ink on light-to-mid gradient" => Gray(Draw(300, 300, SKColors.White, new SKColor(40, 40, 40), 8, new SKRect(90, 70, 210, 230),
+                background: c => Gradient(c, new SKColor(250, 250, 250), new SKColor(110, 110, 110), 300))),
+            "light chalk on dark-to-mid gradient" => Gray(Draw(300, 300, SKColors.White, new SKColor(215, 215, 215), 8, new SKRect(90, 70, 210, 230),
+                background: c => Gradient(c, new SKColor(10, 10, 10), new SKColor(140, 140, 140), 300))),
+            "bold black marker filling a third" => Gray(Draw(200, 200, SKColors.White, SKColors.Black, 36, new SKRect(40, 30, 160, 170))),
+            _ => Gray(Draw(200, 200, SKColors.Black, SKColors.White, 36, new SKRect(40, 30, 160, 170))),
+        };
+        Assert.Equal(darkInk, InkSegmentation.IsDarkInk(gray, InkSegmentation.LocalMean(gray)));
+    }
+
+    [Fact]
+    public void PaperSubtractionFlattensLightingAndKeepsStrokes()
+    {
+        // Paper from 250 down to 100 left to right (stronger than the ink contrast on the dark side).
+        var gray = Gray(Draw(300, 300, SKColors.White, new SKColor(30, 30, 30), 10, new SKRect(90, 70, 210, 230),
+            background: c => Gradient(c, new SKColor(250, 250, 250), new SKColor(100, 100, 100), 300)));
+        var contrast = InkSegmentation.SubtractPaper(gray, InkSegmentation.LocalMean(gray));
+        // Paper far from the digit: near zero everywhere, on the bright and the dark side alike.
+        foreach (var (x, y) in new[] { (10, 10), (290, 10), (10, 290), (290, 290), (150, 285) })
+            Assert.InRange(contrast[x, y], 0f, 0.05f);
+        // Stroke centre (on the bottom bar of the 2): strong contrast even where the paper is dark.
+        Assert.True(contrast[200, 230] > 0.2f, $"stroke contrast {contrast[200, 230]:0.00}");
+        Assert.True(contrast[100, 230] > 0.5f, $"stroke contrast {contrast[100, 230]:0.00}");
+    }
+
+    [Fact]
+    public void RuledLinesAreRemovedButDigitStrokesStay()
+    {
+        var contrast = new Plane(200, 100);
+        for (int x = 0; x < 200; x++) { contrast[x, 20] = 0.4f; contrast[x, 60] = 0.4f; } // full-width rules
+        for (int x = 40; x < 160; x++) contrast[x, 80] = 0.9f;                               // a long digit bar
+        for (int y = 10; y < 90; y++) contrast[100, y] = 0.9f;                               // a stroke crossing the rules
+        var cleaned = InkSegmentation.RemoveRuledLines(contrast);
+        Assert.Equal(0f, cleaned[10, 20]);
+        Assert.Equal(0f, cleaned[190, 60]);
+        Assert.Equal(0.9f, cleaned[50, 80]);
+        Assert.Equal(0.9f, cleaned[100, 40]);
+        Assert.True(cleaned[100, 20] >= 0.45f, "the crossing keeps the stroke's extra contrast");
+    }
+
+    [Fact]
+    public void OtsuSplitsTwoPopulations()
+    {
+        var values = Enumerable.Repeat(0.05f, 900).Concat(Enumerable.Repeat(0.8f, 100)).ToArray();
+        float t = InkSegmentation.Otsu(values, 0.8f);
+        Assert.InRange(t, 0.05f, 0.8f);
+        Assert.Equal(100, values.Count(v => v > t));
+    }
+
+    [Fact]
+    public void DistanceTransformIsEuclidean()
+    {
+        var feature = new bool[15 * 11];
+        feature[5 * 15 + 7] = true;
+        var d = Morphology.DistanceTo(feature, 15, 11);
+        Assert.Equal(0f, d[5 * 15 + 7]);
+        Assert.Equal(5f, d[(5 + 3) * 15 + 7 + 4], 3);
+        Assert.Equal(MathF.Sqrt(49 + 25), d[0 * 15 + 0], 3);
+    }
+
+    [Fact]
+    public void MaxFilterMatchesBruteForce()
+    {
+        var random = new Random(3);
+        var plane = new Plane(23, 17, Enumerable.Range(0, 23 * 17).Select(_ => (float)random.NextDouble()).ToArray());
+        var filtered = Morphology.SquareFilter(plane, 3, max: true);
+        for (int y = 0; y < 17; y++)
+            for (int x = 0; x < 23; x++)
+            {
+                float expected = float.MinValue;
+                for (int dy = -3; dy <= 3; dy++)
+                    for (int dx = -3; dx <= 3; dx++)
+                        if (x + dx is >= 0 and < 23 && y + dy is >= 0 and < 17) expected = Math.Max(expected, plane[x + dx, y + dy]);
+                Assert.Equal(expected, filtered[x, y]);
+            }
+    }
+}

@@ -1,0 +1,110 @@
+namespace HandWrite.Tests.PowerShell;
+
+/// <summary>The handwrite host as a child process (no terminal, output redirected, as in CI), the examples and build.ps1.</summary>
+[Collection(EngineTrainedModelCollection.Name)]
+public sealed class HostAndScriptTests(EngineTrainedModelFixture model)
+{
+    static void AssertQuietNatives(HostRun run) => Assert.DoesNotContain("NNPACK", run.StandardError + run.StandardOutput);
+
+    [Fact]
+    public void Host_runs_the_readme_pipeline_with_the_default_paths_from_the_environment()
+    {
+        var home = TestEnvironment.NewTempFolder("host-home");
+        try
+        {
+            var run = PowerShellHarness.RunHost(
+                ["-NoProfile", "-Command", $"Invoke-DigitTraining -Subset 1000 -Epochs 1 -ValidationSize 200 | Test-DigitModel -LabeledFolder '{model.LabeledFolder}'"],
+                new Dictionary<string, string> { ["HANDWRITE_HOME"] = home, ["HANDWRITE_DATA"] = PowerShellHarness.MnistPath, ["HANDWRITE_MODEL"] = "" },
+                TimeSpan.FromMinutes(5));
+            Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}\n{run.StandardOutput}\n{run.StandardError}");
+            Assert.Equal("", run.StandardError.Trim());
+            Assert.Matches(@"handwrite\.hwm\s+labeled\s+\d+[.,]\d\d ?%\s+\d+\s+30", run.StandardOutput); // the ModelTestResult table
+            Assert.True(File.Exists(Path.Combine(home, "handwrite.hwm")));
+            AssertQuietNatives(run);
+        }
+        finally { Directory.Delete(home, true); }
+    }
+
+    [Fact]
+    public void Host_exit_code_is_nonzero_when_the_last_command_fails_and_errors_go_to_stderr()
+    {
+        var missing = $"/no/such/folder/{Guid.NewGuid():N}.hwm";
+        var run = PowerShellHarness.RunHost(["-NoProfile", "-Command", $"Get-DigitModel -ModelPath {missing}"]);
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains(missing, run.StandardError);
+        Assert.Equal("", run.StandardOutput.Trim());
+        AssertQuietNatives(run);
+    }
+
+    [Fact]
+    public void Host_runs_a_file_with_arguments_and_returns_its_exit_code()
+    {
+        var folder = TestEnvironment.NewTempFolder("host-file");
+        try
+        {
+            var script = Path.Combine(folder, "check.ps1");
+            File.WriteAllText(script, """
+                param($ModelPath)
+                $info = Get-DigitModel $ModelPath
+                "epochs=$($info.Epochs)"
+                exit 7
+                """);
+            var run = PowerShellHarness.RunHost(["-NoProfile", "-File", script, model.ModelPath]);
+            Assert.Equal(7, run.ExitCode);
+            Assert.Contains("epochs=1", run.StandardOutput);
+            AssertQuietNatives(run);
+        }
+        finally { Directory.Delete(folder, true); }
+    }
+
+    [Fact]
+    public void Host_uses_HANDWRITE_MODEL_when_no_ModelPath_is_given()
+    {
+        var run = PowerShellHarness.RunHost(["-NoProfile", "-Command", "(Get-DigitModel).Path; Get-DigitPrediction -LiteralPath (Get-ChildItem -Recurse -Filter *.png | Select-Object -First 1) | ForEach-Object Digit"],
+            new Dictionary<string, string> { ["HANDWRITE_MODEL"] = model.ModelPath }, workingDirectory: model.LabeledFolder);
+        Assert.True(run.ExitCode == 0, run.StandardError);
+        var lines = run.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Equal(model.ModelPath, lines[0]);
+        Assert.Matches("^[0-9]$", lines[1]);
+    }
+
+    [Fact]
+    public void Examples_run_through_the_engine()
+    {
+        var folder = TestEnvironment.NewTempFolder("examples");
+        try
+        {
+            var examples = Path.Combine(PowerShellHarness.RepoRoot, "examples");
+            var modelCopy = Path.Combine(folder, "copy.hwm");
+            File.Copy(model.ModelPath, modelCopy);
+            var run = PowerShellHarness.Run("""
+                param($Examples, $Folder, $Model, $Labeled, $Data)
+                $train = & (Join-Path $Examples 'train-and-test.ps1') -Epochs 1 -Subset 1000 -ValidationSize 200 -DataPath $Data `
+                    -ModelPath (Join-Path $Folder 'example.hwm') -ReportFolder (Join-Path $Folder 'report')
+                $predict = & (Join-Path $Examples 'predict-folder.ps1') $Labeled -Recurse -ModelPath $Model -CsvPath (Join-Path $Folder 'p.csv')
+                $compare = & (Join-Path $Examples 'compare-models.ps1') $Folder -LabeledFolder $Labeled
+                [pscustomobject]@{ Train = $train; Predicted = @($predict).Count; Csv = @(Import-Csv (Join-Path $Folder 'p.csv')).Count; Compared = @($compare.Model) }
+                """, new Dictionary<string, object>
+                {
+                    ["Examples"] = examples, ["Folder"] = folder, ["Model"] = model.ModelPath, ["Labeled"] = model.LabeledFolder, ["Data"] = PowerShellHarness.MnistPath,
+                }).AssertNoErrors();
+            var result = Assert.Single(run.Output);
+            var train = result.Get<System.Management.Automation.PSObject>("Train");
+            Assert.Equal("MNIST test", train.Get<string>("DataSet"));
+            Assert.Equal(2, train.Get<string[]>("ReportFiles").Length);
+            Assert.Equal(30, result.Get<int>("Predicted"));
+            Assert.Equal(30, result.Get<int>("Csv"));
+            Assert.Equal(new[] { "copy.hwm", "example.hwm" }, result.Get<string[]>("Compared").Order(StringComparer.Ordinal));
+            Assert.Contains(run.Information, i => i.StartsWith("Test accuracy on MNIST test"));
+        }
+        finally { Directory.Delete(folder, true); }
+    }
+
+    [Fact]
+    public void Build_script_runs_through_the_engine_and_says_how_to_import_the_module()
+    {
+        var run = PowerShellHarness.Run("param($Root, $Configuration) & (Join-Path $Root 'build.ps1') -Configuration $Configuration | Out-Null",
+            new Dictionary<string, object> { ["Root"] = PowerShellHarness.RepoRoot, ["Configuration"] = PowerShellHarness.Configuration }).AssertNoErrors();
+        Assert.Contains(run.Information, i => i.Contains($"Import-Module '{PowerShellHarness.ModuleManifest}'"));
+    }
+}

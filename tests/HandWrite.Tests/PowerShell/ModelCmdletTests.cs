@@ -1,0 +1,91 @@
+using System.Management.Automation;
+
+namespace HandWrite.Tests.PowerShell;
+
+/// <summary>Invoke-DigitTraining, Test-DigitModel and Get-DigitModel through the engine, on the fixture's tiny run.</summary>
+[Collection(EngineTrainedModelCollection.Name)]
+public sealed class ModelCmdletTests(EngineTrainedModelFixture model)
+{
+    [Fact]
+    public void Training_returns_its_result_with_history_side_files_progress_and_verbose_epochs()
+    {
+        var training = model.Training;
+        Assert.Equal("HandWrite.TrainingResult", training.TypeNames[0]);
+        Assert.Equal(model.ModelPath, training.Get<string>("ModelPath"));
+        var epoch = Assert.Single(training.Get<PSObject[]>("History"));
+        Assert.Equal(1, epoch.Get<int>("Epoch"));
+        Assert.True(epoch.Get<bool>("IsBest"));
+        Assert.Equal(epoch.Get<double>("ValidationAccuracy"), training.Get<double>("BestValidationAccuracy"));
+        Assert.Equal(1, training.Get<int>("BestEpoch"));
+        Assert.True(training.Get<double>("ImagesPerSecond") > 0);
+        Assert.True(File.Exists(training.Get<string>("MetricsPath")));
+        Assert.True(File.Exists(model.ModelPath));
+        Assert.Contains(model.Run.Verbose, v => v.Contains("Epoch 1/1"));
+        Assert.Contains(model.Run.Progress, p => p.Activity == "Epoch 1" && p.StatusDescription.Contains("images/s"));
+        Assert.Contains(model.Run.Progress, p => p.Activity == "Training" && p.RecordType == ProgressRecordType.Completed);
+    }
+
+    [Fact]
+    public void Training_result_piped_into_Test_DigitModel_binds_the_model_it_wrote()
+    {
+        var test = model.Test;
+        Assert.Equal("HandWrite.ModelTestResult", test.TypeNames[0]);
+        Assert.Equal(model.ModelPath, test.Get<string>("ModelPath"));
+        Assert.Equal(30, test.Get<int>("Count"));
+        int correct = test.Get<int>("Correct");
+        Assert.Equal(correct / 30.0, test.Get<double>("Accuracy"), 9);
+        var matrix = test.Get<int[][]>("ConfusionMatrix");
+        Assert.Equal(10, matrix.Length);
+        Assert.All(matrix, row => Assert.Equal(10, row.Length));
+        Assert.Equal(correct, Enumerable.Range(0, 10).Sum(d => matrix[d][d]));
+        var perClass = test.Get<PSObject[]>("PerClass");
+        Assert.Equal(Enumerable.Range(0, 10), perClass.Select(c => c.Get<int>("Digit")));
+        Assert.All(perClass, c => Assert.Equal(3, c.Get<int>("Support")));
+        Assert.Empty(test.Get<string[]>("ReportFiles"));
+    }
+
+    [Fact]
+    public void Get_DigitModel_reads_files_from_Get_ChildItem_and_reports_a_corrupt_one_without_stopping()
+    {
+        var folder = TestEnvironment.NewTempFolder("models");
+        try
+        {
+            File.Copy(model.ModelPath, Path.Combine(folder, "b.hwm"));
+            File.WriteAllBytes(Path.Combine(folder, "a.hwm"), new byte[100]);
+            var run = PowerShellHarness.Run("param($F) Get-ChildItem -LiteralPath $F -Filter *.hwm | Sort-Object Name | Get-DigitModel", new Dictionary<string, object> { ["F"] = folder });
+            var error = Assert.Single(run.Errors);
+            Assert.Equal(ErrorCategory.InvalidData, error.CategoryInfo.Category);
+            Assert.Equal(Path.Combine(folder, "a.hwm"), error.TargetObject);
+            var info = Assert.Single(run.Output);
+            Assert.Equal("HandWrite.ModelInfo", info.TypeNames[0]);
+            Assert.Equal(Path.Combine(folder, "b.hwm"), info.Get<string>("Path"));
+            Assert.Equal(1, info.Get<int>("Epochs"));
+            Assert.Equal(model.Training.Get<double>("BestValidationAccuracy"), info.Get<double>("ValidationAccuracy"));
+            Assert.Matches("^[0-9a-f]{64}$", info.Get<string>("WeightsSha256"));
+            Assert.True(info.Get<long>("ParameterCount") > 0);
+        }
+        finally { Directory.Delete(folder, true); }
+    }
+
+    [Fact]
+    public void ReportFolder_gets_confusion_and_failure_charts_and_the_views_show_accuracy_as_a_percentage()
+    {
+        var reports = TestEnvironment.NewTempFolder("reports");
+        try
+        {
+            var run = PowerShellHarness.Run("""
+                param($Model, $Labeled, $Reports)
+                $result = Get-DigitModel $Model | Test-DigitModel -LabeledFolder $Labeled -ReportFolder $Reports
+                $result
+                $result | Out-String -Width 200
+                """, new Dictionary<string, object> { ["Model"] = model.ModelPath, ["Labeled"] = model.LabeledFolder, ["Reports"] = reports }).AssertNoErrors();
+            var files = run.Output[0].Get<string[]>("ReportFiles");
+            Assert.Equal(["tiny.confusion.png", "tiny.failures.png"], files.Select(Path.GetFileName));
+            foreach (var file in files)
+                Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, File.ReadAllBytes(file).Take(4).ToArray());
+            var table = run.Output[1].ToString();
+            Assert.Matches(@"tiny\.hwm\s+labeled\s+\d+[.,]\d\d ?%\s+\d+\s+30", table);
+        }
+        finally { Directory.Delete(reports, true); }
+    }
+}

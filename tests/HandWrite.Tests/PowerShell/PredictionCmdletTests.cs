@@ -1,0 +1,139 @@
+using System.Management.Automation;
+using HandWrite.Core.Imaging;
+
+namespace HandWrite.Tests.PowerShell;
+
+/// <summary>Get-DigitPrediction through the engine: how paths bind and resolve, and how bad input is reported.</summary>
+[Collection(EngineTrainedModelCollection.Name)]
+public sealed class PredictionCmdletTests(EngineTrainedModelFixture model) : IDisposable
+{
+    readonly string work = TestEnvironment.NewTempFolder("predict");
+
+    public void Dispose() => Directory.Delete(work, true);
+
+    Dictionary<string, object> With(params (string Name, object Value)[] values)
+    {
+        var parameters = new Dictionary<string, object> { ["Model"] = model.ModelPath };
+        foreach (var (name, value) in values) parameters[name] = value;
+        return parameters;
+    }
+
+    static List<string> AllLabeled(EngineTrainedModelFixture model) =>
+        Directory.GetFiles(model.LabeledFolder, "*.png", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
+
+    static void AssertWellFormed(PSObject prediction)
+    {
+        Assert.Equal("HandWrite.DigitPrediction", prediction.TypeNames[0]);
+        var probabilities = prediction.Get<double[]>("Probabilities");
+        Assert.Equal(10, probabilities.Length);
+        Assert.InRange(probabilities.Sum(), 0.999, 1.001);
+        int digit = prediction.Get<int>("Digit");
+        Assert.Equal(probabilities.Max(), probabilities[digit]);
+        Assert.Equal(probabilities[digit], prediction.Get<double>("Confidence"));
+        var top = prediction.Get<PSObject[]>("Top").Select(t => (Digit: t.Get<int>("Digit"), Probability: t.Get<double>("Probability"))).ToList();
+        Assert.Equal(3, top.Count);
+        Assert.Equal(digit, top[0].Digit);
+        Assert.True(top[0].Probability >= top[1].Probability && top[1].Probability >= top[2].Probability);
+        Assert.Equal(prediction.Get<double>("Confidence") < 0.5, prediction.Get<bool>("LowConfidence"));
+    }
+
+    [Fact]
+    public void FileInfo_objects_from_Get_ChildItem_bind_and_keep_their_order()
+    {
+        var run = PowerShellHarness.Run("param($Model, $Folder) Get-ChildItem -LiteralPath $Folder -Recurse -File | Sort-Object FullName | Get-DigitPrediction -ModelPath $Model",
+            With(("Folder", model.LabeledFolder))).AssertNoErrors();
+        Assert.Equal(AllLabeled(model), run.Output.Select(p => p.Get<string>("Path")));
+        foreach (var prediction in run.Output) AssertWellFormed(prediction);
+    }
+
+    [Fact]
+    public void Path_expands_wildcards_and_folders_relative_to_the_location()
+    {
+        var run = PowerShellHarness.Run("param($Model) Get-DigitPrediction 7/*.png, 3 -ModelPath $Model", With(), location: model.LabeledFolder).AssertNoErrors();
+        var expected = Directory.GetFiles(Path.Combine(model.LabeledFolder, "7")).Order(StringComparer.Ordinal)
+            .Concat(Directory.GetFiles(Path.Combine(model.LabeledFolder, "3")).Order(StringComparer.Ordinal));
+        Assert.Equal(expected, run.Output.Select(p => p.Get<string>("Path")));
+    }
+
+    [Fact]
+    public void Brackets_in_a_name_work_with_LiteralPath_and_piped_files_but_are_a_pattern_for_Path()
+    {
+        var bracketed = Path.Combine(work, "form[3].png");
+        File.Copy(AllLabeled(model)[0], bracketed);
+        var run = PowerShellHarness.Run("""
+            param($Model, $File)
+            Get-DigitPrediction -LiteralPath $File -ModelPath $Model
+            Get-Item -LiteralPath $File | Get-DigitPrediction -ModelPath $Model
+            Get-DigitPrediction -Path $File -ModelPath $Model
+            """, With(("File", bracketed)));
+        Assert.Equal([bracketed, bracketed], run.Output.Select(p => p.Get<string>("Path")));
+        var error = Assert.Single(run.Errors); // as a pattern, form[3].png means form3.png: there is none
+        Assert.Equal(ErrorCategory.ObjectNotFound, error.CategoryInfo.Category);
+        Assert.Contains("-LiteralPath", error.ErrorDetails.Message);
+    }
+
+    [Fact]
+    public void Each_bad_input_is_one_error_with_category_and_target_and_the_rest_is_still_predicted()
+    {
+        var labeled = AllLabeled(model);
+        var first = labeled[0];
+        var last = labeled[^1];
+        var missing = Path.Combine(work, "missing.png");
+        var text = Path.Combine(work, "notes.png");
+        File.WriteAllText(text, "this is not a picture");
+        var empty = Directory.CreateDirectory(Path.Combine(work, "empty")).FullName;
+
+        var run = PowerShellHarness.Run("param($Model, $Paths) $Paths | Get-DigitPrediction -ModelPath $Model",
+            With(("Paths", new[] { first, missing, text, empty, last })));
+
+        Assert.Equal([first, last], run.Output.Select(p => p.Get<string>("Path")));
+        Assert.Equal(3, run.Errors.Count);
+        var byTarget = run.Errors.ToDictionary(e => (string)e.TargetObject);
+        Assert.Equal(ErrorCategory.ObjectNotFound, byTarget[missing].CategoryInfo.Category);
+        Assert.Equal(ErrorCategory.InvalidData, byTarget[text].CategoryInfo.Category);
+        Assert.Equal(ErrorCategory.ObjectNotFound, byTarget[empty].CategoryInfo.Category);
+        Assert.Equal("HandWrite.ImageInvalidData,HandWrite.PowerShell.GetDigitPredictionCommand", byTarget[text].FullyQualifiedErrorId);
+        foreach (var error in run.Errors)
+        {
+            var message = error.ErrorDetails.Message;
+            Assert.Contains(Path.GetFileName((string)error.TargetObject), message);
+            Assert.DoesNotContain("Exception", message);
+        }
+    }
+
+    [Fact]
+    public void A_blank_image_has_no_digit_and_says_why()
+    {
+        var blank = Path.Combine(work, "blank.png");
+        DigitPreprocessor.SavePng(new float[DigitImage.Side * DigitImage.Side], blank);
+        var run = PowerShellHarness.Run("param($Model, $File) Get-DigitPrediction $File -ModelPath $Model", With(("File", blank))).AssertNoErrors();
+        var prediction = Assert.Single(run.Output);
+        Assert.Null(prediction.Properties["Digit"].Value);
+        Assert.True(prediction.Get<bool>("LowConfidence"));
+        Assert.False(string.IsNullOrWhiteSpace(prediction.Get<string>("Reason")));
+    }
+
+    [Fact]
+    public void More_images_than_a_batch_come_back_in_input_order_and_SavePreprocessed_writes_each()
+    {
+        // 30 distinct drawings, three copies each under new names: 90 inputs, more than one batch of 64.
+        var inputs = new List<string>();
+        for (int copy = 0; copy < 3; copy++)
+            foreach (var (file, i) in AllLabeled(model).Select((f, i) => (f, i)))
+            {
+                var target = Path.Combine(work, $"c{copy}-{i:D2}.png");
+                File.Copy(file, target);
+                inputs.Add(target);
+            }
+        var seen = Path.Combine(work, "seen");
+        var run = PowerShellHarness.Run("param($Model, $Paths, $Seen) $Paths | Get-DigitPrediction -ModelPath $Model -SavePreprocessed $Seen -Top 2",
+            With(("Paths", inputs.ToArray()), ("Seen", seen))).AssertNoErrors();
+        Assert.Equal(inputs, run.Output.Select(p => p.Get<string>("Path")));
+        Assert.All(run.Output, p => Assert.Equal(2, p.Get<PSObject[]>("Top").Length));
+        // Copies of the same drawing get the same answer, whichever batch they fell in.
+        var digits = run.Output.Select(p => p.Get<int>("Digit")).ToList();
+        Assert.Equal(digits.Take(30), digits.Skip(60));
+        Assert.Equal(inputs.Select(i => Path.GetFileNameWithoutExtension(i) + ".28x28.png").Order(StringComparer.Ordinal),
+            Directory.GetFiles(seen).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+}

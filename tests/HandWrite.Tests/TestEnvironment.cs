@@ -1,0 +1,36 @@
+namespace HandWrite.Tests;
+
+/// <summary>Where tests find the repository and the real MNIST files.</summary>
+public static class TestEnvironment
+{
+    /// <summary>The folder holding HandWrite.PowerShell.sln, found by walking up from the test binaries.</summary>
+    public static string RepoRoot { get; } = FindRepoRoot();
+
+    /// <summary>
+    /// The real MNIST files: $HANDWRITE_DATA when set, else ../shared/mnist beside the checkout (as on
+    /// the developers' machines and in CI). Tests on MNIST use the real files, never synthetic stand-ins.
+    /// </summary>
+    public static string MnistFolder { get; } =
+        Environment.GetEnvironmentVariable("HANDWRITE_DATA") is { Length: > 0 } data ? Path.GetFullPath(data)
+        : Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "mnist"));
+
+    public static string WildDigitsFolder { get; } = Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "wild-digits"));
+
+    /// <summary>The assembled module, as users import it.</summary>
+    public static string ModuleManifest => Path.Combine(RepoRoot, "out", "HandWrite", "HandWrite.psd1");
+
+    static string FindRepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "HandWrite.PowerShell.sln"))) return dir.FullName;
+        throw new InvalidOperationException("HandWrite.PowerShell.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    /// <summary>A fresh folder under the system temp folder, deleted by the caller's fixture.</summary>
+    public static string NewTempFolder(string prefix)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"handwrite-{prefix}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(path);
+        return path;
+    }
+}
