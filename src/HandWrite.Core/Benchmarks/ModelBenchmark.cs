@@ -304,7 +304,7 @@ public static class ModelBenchmark
             return double.NaN;
         }
         var psi = new ProcessStartInfo(host) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { "-NoProfile", "-Command", $"Get-DigitPrediction -Path '{png.Replace("'", "''")}' -ModelPath '{modelPath.Replace("'", "''")}' | Out-Null" })
+        foreach (var arg in new[] { "-NoProfile", "-Command", $"Get-DigitPrediction -LiteralPath '{png.Replace("'", "''")}' -ModelPath '{modelPath.Replace("'", "''")}' | Out-Null" })
             psi.ArgumentList.Add(arg);
         var clock = Stopwatch.StartNew();
         using var process = Process.Start(psi);
