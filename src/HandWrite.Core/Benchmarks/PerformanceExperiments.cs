@@ -60,7 +60,7 @@ public static class PerformanceExperiments
         using var model = new HandWriteCnn();
         manual_seed(1);
         using var channelsLast = new HandWriteCnn();
-        MakeConvolutionWeightsChannelsLast(channelsLast);
+        SetConvolutionLayout(model, channelsLast: false);
         model.eval(); channelsLast.eval();
         return Interleave(variants.Select(v => v.Name).ToList(), rounds, i =>
         {
@@ -140,7 +140,7 @@ public static class PerformanceExperiments
     {
         manual_seed(1);
         using var model = new HandWriteCnn();
-        if (v.ChannelsLast) MakeConvolutionWeightsChannelsLast(model);
+        SetConvolutionLayout(model, v.ChannelsLast);
         if (v.BFloat16Weights) model.to(ScalarType.BFloat16);
         using var optimizer = optim.Adam(model.parameters(), 1e-3);
         model.train();
@@ -175,24 +175,15 @@ public static class PerformanceExperiments
     });
 
     /// <summary>
-    /// TorchSharp 0.107 has the memory_format enum but no tensor method that takes it; a tensor allocated with
-    /// NHWC strides (empty_strided) is what .contiguous(memory_format=channels_last) would give, and libtorch's
-    /// convolution picks its channels-last kernels from the weight's strides (outputs come back NHWC).
+    /// The model's conv weights are channels-last (HandWriteCnn); the NCHW baseline gets plain contiguous copies.
+    /// TorchSharp 0.107 has the memory_format enum but no tensor method that takes it, so layouts are set by strides.
     /// </summary>
-    internal static void MakeConvolutionWeightsChannelsLast(HandWriteCnn model)
+    internal static void SetConvolutionLayout(HandWriteCnn model, bool channelsLast)
     {
+        using var _ = no_grad();
         foreach (var (_, module) in model.named_modules())
             if (module is Conv2d conv)
-                conv.weight = new Parameter(ToChannelsLast(conv.weight!.detach()));
-    }
-
-    /// <summary>A copy of [N,C,H,W] with NHWC strides; its own storage, not a view (Adam updates it in place).</summary>
-    internal static Tensor ToChannelsLast(Tensor nchw)
-    {
-        var s = nchw.shape;
-        var result = empty_strided(s, [s[1] * s[2] * s[3], 1, s[3] * s[1], s[1]], nchw.dtype);
-        using var _ = no_grad();
-        return result.copy_(nchw);
+                conv.weight = new Parameter(channelsLast ? HandWriteCnn.ToChannelsLast(conv.weight!.detach()) : conv.weight!.detach().contiguous().clone());
     }
 
     static double EvaluationRate(HandWriteCnn model, Tensor images01, ScalarType compute, int batchSize, CancellationToken ct)

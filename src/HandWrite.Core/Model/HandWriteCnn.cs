@@ -27,6 +27,21 @@ public sealed class HandWriteCnn : Module<Tensor, Tensor>
     public HandWriteCnn() : base(nameof(HandWriteCnn))
     {
         RegisterComponents();
+        // Channels-last conv weights make oneDNN choose its NHWC kernels and skip the layout
+        // conversions around every convolution: about 1.3x faster training, up to 2.5x bf16 inference
+        // here (docs/PERFORMANCE.md). Values, order and the file format are unchanged.
+        using var _ = no_grad();
+        foreach (var conv in new[] { conv1, conv2, conv3, conv4 })
+            conv.weight = new Parameter(ToChannelsLast(conv.weight!.detach()));
+    }
+
+    /// <summary>A copy of [N,C,H,W] with NHWC strides, in its own storage (not a view: Adam updates it in place).</summary>
+    internal static Tensor ToChannelsLast(Tensor nchw)
+    {
+        var s = nchw.shape;
+        var result = empty_strided(s, [s[1] * s[2] * s[3], 1, s[3] * s[1], s[1]], nchw.dtype);
+        using var _ = no_grad();
+        return result.copy_(nchw);
     }
 
     /// <param name="input">[N, 1, 28, 28], normalised as in training. Its dtype is the compute dtype:

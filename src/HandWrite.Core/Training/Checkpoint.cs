@@ -28,7 +28,7 @@ internal static class Checkpoint
             w.Write(header.Length); w.Write(header);
             var weights = ModelFile.Serialize(model, new ModelMetadata(HandWriteCnn.ArchitectureName, epoch, o.Seed, history[^1].ValidationAccuracy, DateTimeOffset.UtcNow, o.Preset.ToString()));
             w.Write(weights.Length); w.Write(weights);
-            optimizer.save_state_dict(w);
+            WriteAdamState(w, optimizer);
         }
         ms.Write(SHA256.HashData(ms.GetBuffer().AsSpan(0, (int)ms.Length)));
         AtomicFile.Write(path, ms.GetBuffer().AsSpan(0, (int)ms.Length));
@@ -70,7 +70,50 @@ internal static class Checkpoint
         var weights = Block();
         try { ModelFile.LoadInto(model, weights, path); }
         catch (HandWriteException ex) when (ex.Kind == HandWriteErrorKind.InvalidData) { throw Bad("holds a damaged model"); }
-        optimizer.load_state_dict(r);
+        ReadAdamState(r, optimizer, Bad);
         return (header.Epoch, header.History);
+    }
+
+    /// <summary>
+    /// Adam's per-parameter state (step, first and second moments) as plain fp32 data. Written by us rather
+    /// than TorchSharp's save_state_dict, which needs contiguous tensors (ours are channels-last) and trusts
+    /// the lengths it reads back.
+    /// </summary>
+    static void WriteAdamState(BinaryWriter w, TorchSharp.Modules.Adam optimizer)
+    {
+        var states = optimizer.state_dict().State.Cast<TorchSharp.Modules.Adam.State>().ToList();
+        w.Write(states.Count);
+        foreach (var state in states)
+        {
+            w.Write(state.step);
+            foreach (var moment in new[] { state.exp_avg, state.exp_avg_sq })
+            {
+                using var flat = moment.detach().contiguous().to(ScalarType.Float32);
+                w.Write(flat.NumberOfElements);
+                w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(flat.data<float>().ToArray().AsSpan()));
+            }
+        }
+    }
+
+    /// <summary>state_dict() hands out Adam's live state objects, so copying into them restores the optimizer.</summary>
+    static void ReadAdamState(BinaryReader r, TorchSharp.Modules.Adam optimizer, Func<string, HandWriteException> bad)
+    {
+        var states = optimizer.state_dict().State.Cast<TorchSharp.Modules.Adam.State>().ToList();
+        if (r.ReadInt32() != states.Count) throw bad("holds optimizer state for another network");
+        using var _ = no_grad();
+        foreach (var state in states)
+        {
+            state.step = r.ReadInt64();
+            foreach (var moment in new[] { state.exp_avg, state.exp_avg_sq })
+            {
+                long count = r.ReadInt64();
+                if (count != moment.NumberOfElements || count * 4 > r.BaseStream.Length - r.BaseStream.Position)
+                    throw bad("holds malformed optimizer state");
+                var values = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(r.ReadBytes((int)count * 4)).ToArray();
+                using var loaded = tensor(values).reshape(moment.shape);
+                moment.copy_(loaded);
+            }
+        }
+        if (r.BaseStream.Position != r.BaseStream.Length) throw bad("has unexpected bytes after the optimizer state");
     }
 }
