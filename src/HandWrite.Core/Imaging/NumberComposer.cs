@@ -8,7 +8,7 @@ public static class NumberComposer
 {
     /// <summary>Gap between neighbours, in digit heights: from nearly touching to well apart.</summary>
     internal const double MinGap = 0.08, MaxGap = 0.5;
-    /// <summary>Each digit's height varies by up to this fraction around the line's height, and its baseline by half of it.</summary>
+    /// <summary>Each digit's size varies by up to this fraction, and its baseline by half of it (in line heights).</summary>
     internal const double HeightJitter = 0.12;
     /// <summary>Paper around the line, in digit heights.</summary>
     internal const double Margin = 0.4;
@@ -16,8 +16,8 @@ public static class NumberComposer
     internal const int MaxLineHeight = 160;
 
     /// <summary>
-    /// Crops the ink of each file (found as the single-digit path finds it), scales the crops to a common
-    /// height (the median of their own, at most <see cref="MaxLineHeight"/>, each varied a little), places
+    /// Crops the ink of each file (found as the single-digit path finds it), scales all crops alike so their
+    /// median height is at most <see cref="MaxLineHeight"/> (each varied a little), places
     /// them left to right with random gaps and baseline shifts, and saves a greyscale PNG (dark ink on white).
     /// </summary>
     /// <returns>Where each digit was placed in <paramref name="outPng"/>, in file order.</returns>
@@ -37,15 +37,17 @@ public static class NumberComposer
             throw new HandWriteException("No digit files were given. Pass one image file per digit of the number.", HandWriteErrorKind.InvalidArgument);
         var crops = digitFiles.Select(InkCrop).ToList();
         var random = new Random(seed);
-        int lineHeight = Math.Min(MaxLineHeight, crops.Select(c => c.Height).Order().ElementAt(crops.Count / 2));
+        int medianHeight = crops.Select(c => c.Height).Order().ElementAt(crops.Count / 2), lineHeight = Math.Min(MaxLineHeight, medianHeight);
 
         var placed = new List<(Plane Crop, int X, int Y)>();
         int margin = (int)Math.Ceiling(Margin * lineHeight), x = margin, bottom = 0;
+        // One scale for the whole line, so each drawing keeps its size relative to the others (a flat 0 stays
+        // flat rather than being stretched into a wide one), plus a little jitter per digit.
+        double lineScale = (double)lineHeight / medianHeight;
         foreach (var crop in crops)
         {
-            double height = lineHeight * (1 + HeightJitter * (2 * random.NextDouble() - 1));
-            double f = height / crop.Height;
-            var scaled = crop.Resize(Math.Max(1, (int)Math.Round(crop.Width * f)), Math.Max(1, (int)Math.Round(height)));
+            double f = lineScale * (1 + HeightJitter * (2 * random.NextDouble() - 1));
+            var scaled = crop.Resize(Math.Max(1, (int)Math.Round(crop.Width * f)), Math.Max(1, (int)Math.Round(crop.Height * f)));
             int y = margin + (int)Math.Round(lineHeight * (1 + HeightJitter / 2 * (2 * random.NextDouble() - 1))) - scaled.Height;
             placed.Add((scaled, x, y));
             x += scaled.Width + (int)Math.Round(lineHeight * (MinGap + (MaxGap - MinGap) * random.NextDouble()));

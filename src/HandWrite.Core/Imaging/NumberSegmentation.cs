@@ -30,7 +30,14 @@ public sealed class NumberSegments
     public string? BlankReason { get; }
     public int SourceWidth { get; }
     public int SourceHeight { get; }
+
+    /// <summary>Digits that were cut apart only because together they are wide, also as one digit: a reader
+    /// keeps whichever the network finds more likely (a wide or open 0 against two touching digits).</summary>
+    internal IReadOnlyList<UndividedDigits> Undivided { get; init; } = [];
 }
+
+/// <summary><see cref="Count"/> digits from position <see cref="First"/> read as one <see cref="Whole"/> digit.</summary>
+internal sealed record UndividedDigits(int First, int Count, SegmentedDigit Whole);
 
 /// <summary>
 /// Splits a picture of a written number (one line of digits) into its digits, each laid out for the network
@@ -91,20 +98,33 @@ public static class NumberSegmentation
         var ink = InkSegmentation.Extract(working, out var blankReason, InkSegmentation.MaxNumberComponents);
         if (ink is null) return new NumberSegments([], blankReason, sourceWidth, sourceHeight);
         double scaleX = (double)sourceWidth / working.Width, scaleY = (double)sourceHeight / working.Height;
-        var digits = Segment(ink).Select(digit => new SegmentedDigit(
+        SegmentedDigit ToDigit(InkLayer digit) => new(
             new DigitImage(MnistLayout.Layout(digit), null, sourceWidth, sourceHeight),
-            ToSource(digit.Bounds, scaleX, scaleY, sourceWidth, sourceHeight))).ToList();
-        return new NumberSegments(digits, null, sourceWidth, sourceHeight);
+            ToSource(digit.Bounds, scaleX, scaleY, sourceWidth, sourceHeight));
+        var (digits, undivided) = Segment(ink);
+        return new NumberSegments(digits.Select(ToDigit).ToList(), null, sourceWidth, sourceHeight)
+        {
+            Undivided = undivided.Select(u => new UndividedDigits(u.First, u.Count, ToDigit(u.Whole))).ToList(),
+        };
     }
 
-    /// <summary>The ink layer of each digit, left to right: the line's layer restricted to that digit.</summary>
-    internal static IReadOnlyList<InkLayer> Segment(InkLayer line)
+    /// <summary>The ink layer of each digit, left to right (the line's layer restricted to that digit), and for
+    /// each piece cut only because it was wide (a wide 0 or touching digits?), the piece as one digit.</summary>
+    internal static (IReadOnlyList<InkLayer> Digits, IReadOnlyList<(int First, int Count, InkLayer Whole)> Undivided) Segment(InkLayer line)
     {
         int w = line.Contrast.Width;
         var pieces = MergePieces(line.Components.Select(c => new Piece(new HashSet<int> { c.Id }, c.Bounds, 0, w)).ToList());
         double lineHeight = Median(pieces.Select(p => p.Bounds.Height));
         pieces = MergeFragments(pieces, lineHeight);
-        var digits = pieces.SelectMany(p => SplitTouching(p, line, lineHeight)).ToList();
+        var digits = new List<Piece>();
+        var optional = new List<(int From, int Count)>();
+        foreach (var piece in pieces)
+        {
+            var parts = SplitTouching(piece, line, lineHeight).ToList();
+            if (parts.Count > 1 && piece.Bounds.Width < AlwaysSplitAspect * Math.Max(piece.Bounds.Height, lineHeight))
+                optional.Add((digits.Count, parts.Count));
+            digits.AddRange(parts);
+        }
 
         // Each pixel's digit (1-based, 0 = paper), so a digit keeps its own soft rim but never its neighbour's ink.
         var owners = new int[line.Labels.Length];
@@ -125,15 +145,22 @@ public static class NumberSegmentation
                 break;
             }
         }
-        return Enumerable.Range(0, digits.Count)
-            .Where(d => !bounds[d].IsEmpty)
-            .OrderBy(d => bounds[d].Left + bounds[d].Right)
-            .Select(d => new InkLayer
-            {
-                Contrast = InkSegmentation.KeepWithRim(line.Contrast, owners, owner => owner == d + 1),
-                Threshold = line.Threshold, Bounds = bounds[d], DarkInk = line.DarkInk, FromAlpha = line.FromAlpha,
-            })
-            .ToList();
+        InkLayer Layer(Func<int, bool> owns, SKRectI box) => new()
+        {
+            Contrast = InkSegmentation.KeepWithRim(line.Contrast, owners, owns),
+            Threshold = line.Threshold, Bounds = box, DarkInk = line.DarkInk, FromAlpha = line.FromAlpha,
+        };
+        var order = Enumerable.Range(0, digits.Count).Where(d => !bounds[d].IsEmpty).OrderBy(d => bounds[d].Left + bounds[d].Right).ToList();
+        var undivided = new List<(int First, int Count, InkLayer Whole)>();
+        foreach (var (from, count) in optional)
+        {
+            // The parts of one piece are neighbours in reading order unless another digit sits between them.
+            var positions = Enumerable.Range(from, count).Select(d => order.IndexOf(d)).Order().ToList();
+            if (positions[0] < 0 || positions[^1] - positions[0] != count - 1) continue;
+            var box = Enumerable.Range(from, count).Select(d => bounds[d]).Aggregate(SKRectI.Union);
+            undivided.Add((positions[0], count, Layer(owner => owner > from && owner <= from + count, box)));
+        }
+        return (order.Select(d => Layer(owner => owner == d + 1, bounds[d])).ToList(), undivided);
     }
 
     /// <summary>Some components (<see cref="Ids"/>) restricted to the columns [FromColumn, ToColumn).</summary>

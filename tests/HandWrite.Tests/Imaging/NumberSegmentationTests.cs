@@ -134,7 +134,7 @@ public sealed class NumberSegmentationTests
     public void A_broken_5_and_a_4_drawn_in_pieces_stay_one_digit_each()
     {
         using (var alone = Draw(300, 200, [new Glyph('5', 100)]))
-            Assert.Equal(1, NumberSegmentation.Segment(alone).Digits.Count);
+            Assert.Single(NumberSegmentation.Segment(alone).Digits);
         AssertDigits(600, 200, new Glyph('5', 40), new Glyph('4', 160), new Glyph('5', 290), new Glyph('7', 420));
     }
 
