@@ -16,7 +16,7 @@ public sealed class TestDigitModelCommand : HandWriteCmdlet
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     [Alias("Path", "FullName")]
     [ArgumentCompleter(typeof(ModelPathCompleter))]
-    public string? ModelPath { get; set; }
+    public string[]? ModelPath { get; set; }
 
     [Parameter(ParameterSetName = MnistSet)]
     public string? DataPath { get; set; }
@@ -29,21 +29,23 @@ public sealed class TestDigitModelCommand : HandWriteCmdlet
 
     protected override void ProcessRecord()
     {
-        var modelPath = ResolveModelPath(ModelPath);
+        // Several paths given at once are one ensemble (softmax averaged); piped models are tested one by one.
+        var modelPaths = ModelPath is { Length: > 0 } ? ModelPath.Select(p => ResolveModelPath(p)).ToArray() : [ResolveModelPath(null)];
+        var modelPath = string.Join(", ", modelPaths);
         EvaluationReport report;
         try
         {
             if (ParameterSetName == FolderSet)
             {
                 var folder = ResolveLiteralPath(LabeledFolder);
-                report = RunWithRelay(relay => Evaluator.OnLabeledFolder(modelPath, folder,
+                report = RunWithRelay(relay => Evaluator.OnLabeledFolder(modelPaths, folder,
                     (file, ex) => relay.Error(HandWriteErrors.From(ex, "Image", file)),
                     relay.DataProgress(), CancellationToken));
             }
             else
             {
                 var dataPath = ResolveOptionalPath(DataPath);
-                report = RunWithRelay(relay => Evaluator.OnMnistTest(modelPath, dataPath, relay.DataProgress(), CancellationToken));
+                report = RunWithRelay(relay => Evaluator.OnMnistTest(modelPaths, dataPath, relay.DataProgress(), CancellationToken));
             }
         }
         catch (HandWriteException ex)
@@ -60,7 +62,7 @@ public sealed class TestDigitModelCommand : HandWriteCmdlet
     /// <summary>Confusion matrix and failures sheet, named after the model so several models can share a folder.</summary>
     string[] WriteReports(EvaluationReport report, string folder)
     {
-        var name = Path.GetFileNameWithoutExtension(report.ModelPath);
+        var name = string.Join("+", report.ModelPath.Split(", ").Select(Path.GetFileNameWithoutExtension));
         var confusion = Path.Combine(folder, name + ".confusion.png");
         var failures = Path.Combine(folder, name + ".failures.png");
         var written = new List<string>();

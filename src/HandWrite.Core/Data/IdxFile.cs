@@ -13,12 +13,19 @@ public static class IdxFile
     public const int ImagesMagic = 0x00000803;
     public const int LabelsMagic = 0x00000801;
     const int MaxItems = 10_000_000;
+    const long MaxContentBytes = 256L << 20;
 
     /// <summary>The decompressed bytes of a .gz file, or the file itself when it is raw.</summary>
     public static byte[] ReadContent(string path)
     {
         byte[] raw;
-        try { raw = File.ReadAllBytes(path); }
+        try
+        {
+            // Refused by size before reading: MNIST's largest file is 47 MB, and File.ReadAllBytes fails past 2 GB.
+            if (new FileInfo(path) is { Exists: true, Length: > MaxContentBytes } huge)
+                throw new HandWriteException($"'{path}' is {huge.Length:N0} bytes, far more than any MNIST file. Delete it and point -DataPath at genuine MNIST files.", HandWriteErrorKind.LimitsExceeded, target: path);
+            raw = File.ReadAllBytes(path);
+        }
         catch (FileNotFoundException) { throw new HandWriteException($"The data file '{path}' does not exist.", HandWriteErrorKind.NotFound, target: path); }
         catch (DirectoryNotFoundException) { throw new HandWriteException($"The data file '{path}' does not exist.", HandWriteErrorKind.NotFound, target: path); }
         catch (UnauthorizedAccessException ex) { throw new HandWriteException($"Cannot read '{path}': permission denied. Check the file's permissions.", HandWriteErrorKind.PermissionDenied, ex, path); }
@@ -29,13 +36,24 @@ public static class IdxFile
 
     static byte[] Gunzip(byte[] compressed, string path)
     {
-        // The gzip trailer holds the size modulo 2^32; use it to size the buffer, bounded.
-        var expected = compressed.Length >= 4 ? BinaryPrimitives.ReadUInt32LittleEndian(compressed.AsSpan(^4)) : 0u;
-        using var output = new MemoryStream((int)Math.Min(expected, 256u << 20));
+        // 10-byte header + 8-byte trailer at least; anything shorter is a cut-off download.
+        if (compressed.Length < 18)
+            throw new HandWriteException($"'{path}' is a truncated gzip file ({compressed.Length} bytes). Delete it so HandWrite can fetch a good copy.", HandWriteErrorKind.InvalidData, target: path);
+        // The gzip trailer holds the size modulo 2^32; use it to size the buffer, bounded by what
+        // deflate can expand to (about 1032:1), so a damaged trailer cannot reserve much memory.
+        var expected = BinaryPrimitives.ReadUInt32LittleEndian(compressed.AsSpan(^4));
+        using var output = new MemoryStream((int)Math.Min(Math.Min(expected, MaxContentBytes), compressed.LongLength * 1032));
         try
         {
             using var gz = new GZipStream(new MemoryStream(compressed), CompressionMode.Decompress);
-            gz.CopyTo(output);
+            var buffer = new byte[81920];
+            int read;
+            while ((read = gz.Read(buffer)) > 0)
+            {
+                if (output.Length + read > MaxContentBytes) // a decompression bomb, not MNIST (at most 47 MB)
+                    throw new HandWriteException($"'{path}' expands to more than {MaxContentBytes >> 20} MB, far more than any MNIST file. Delete it and point -DataPath at genuine MNIST files.", HandWriteErrorKind.LimitsExceeded, target: path);
+                output.Write(buffer, 0, read);
+            }
         }
         catch (InvalidDataException ex)
         {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.IO.Enumeration;
 using HandWrite.Core.Data;
 using HandWrite.Core.Imaging;
 using HandWrite.Core.Prediction;
@@ -47,7 +48,7 @@ public static class Evaluator
             throw new HandWriteException($"The folder '{root}' does not exist. -LabeledFolder takes a folder of images in subfolders named 0 to 9.", HandWriteErrorKind.NotFound, target: root);
         var predictors = modelPaths.Select(DigitPredictor.For).ToList();
 
-        var files = Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories)
+        var files = LabeledTreeFiles(root)
             .Where(IsImageFile)
             .Select(f => (Path: f, Label: LabelOf(f)))
             .Where(f => f.Label is not null)
@@ -83,6 +84,15 @@ public static class Evaluator
         return Report(modelPaths, root, images.Select(x => x.Label).ToArray(), probabilities,
             i => SetOf(root, images[i].Path), i => images[i].Path, i => images[i].Image.Pixels, clock.Elapsed);
     }
+
+    /// <summary>Every file under <paramref name="root"/>, not descending into linked folders (a link back up would loop and count images again).</summary>
+    static IEnumerable<string> LabeledTreeFiles(string root) =>
+        new FileSystemEnumerable<string>(root, (ref FileSystemEntry e) => e.ToFullPath(),
+            new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
+        {
+            ShouldIncludePredicate = (ref FileSystemEntry e) => !e.IsDirectory,
+            ShouldRecursePredicate = (ref FileSystemEntry e) => (e.Attributes & FileAttributes.ReparsePoint) == 0,
+        };
 
     /// <summary>The digit a file is labeled with: the name of its folder.</summary>
     static int? LabelOf(string path) =>

@@ -37,8 +37,13 @@ public sealed class DigitPredictor
         var file = new FileInfo(full);
         var key = file.Exists ? $"{full}|{file.Length}|{file.LastWriteTimeUtc.Ticks}" : full;
         var lazy = Cache.GetOrAdd(key, k => new Lazy<DigitPredictor>(() => new DigitPredictor(full)));
-        try { return lazy.Value; }
+        DigitPredictor predictor;
+        try { predictor = lazy.Value; }
         catch { Cache.TryRemove(key, out _); throw; } // do not cache failures: the user may fix the file
+        // A rewritten file got a new key: forget the older versions so long sessions do not accumulate models.
+        foreach (var stale in Cache.Keys.Where(k => k != key && k.StartsWith(full + "|", StringComparison.Ordinal)))
+            Cache.TryRemove(stale, out _);
+        return predictor;
     }
 
     /// <summary>Drops cached models (tests, or to free memory).</summary>

@@ -44,9 +44,18 @@ internal static class Checkpoint
         if (!SHA256.HashData(bytes.AsSpan(0, bytes.Length - 32)).AsSpan().SequenceEqual(bytes.AsSpan(bytes.Length - 32))) throw Bad("is damaged (checksum mismatch)");
 
         using var r = new BinaryReader(new MemoryStream(bytes, 0, bytes.Length - 32));
+        // Length fields are checked against what is left, so a crafted file cannot make us allocate or read past the end.
+        byte[] Block()
+        {
+            int length = r.ReadInt32();
+            if (length < 0 || length > r.BaseStream.Length - r.BaseStream.Position) throw Bad("is malformed (a length field points past its end)");
+            return r.ReadBytes(length);
+        }
         r.ReadBytes(Magic.Length);
         if (r.ReadInt32() != Version) throw Bad("was written by another version of HandWrite");
-        var header = JsonSerializer.Deserialize<Header>(r.ReadBytes(r.ReadInt32())) ?? throw Bad("has no header");
+        Header header;
+        try { header = JsonSerializer.Deserialize<Header>(Block()) ?? throw Bad("has no header"); }
+        catch (JsonException) { throw Bad("has an unreadable header"); }
         string Differs(string name, object? was, object? now) => $"was made with {name} {was}, not {now}: resuming would not continue the same run";
         if (header.Seed != o.Seed) throw Bad(Differs("-Seed", header.Seed, o.Seed));
         if (header.Preset != o.Preset.ToString()) throw Bad(Differs("-Preset", header.Preset, o.Preset));
@@ -58,7 +67,9 @@ internal static class Checkpoint
         if (header.Epoch >= o.Epochs)
             throw new HandWriteException($"The checkpoint '{path}' already finished all {header.Epoch} epochs; the model is at '{o.ModelPath}'.", HandWriteErrorKind.InvalidArgument, target: path);
 
-        ModelFile.LoadInto(model, r.ReadBytes(r.ReadInt32()), path);
+        var weights = Block();
+        try { ModelFile.LoadInto(model, weights, path); }
+        catch (HandWriteException ex) when (ex.Kind == HandWriteErrorKind.InvalidData) { throw Bad("holds a damaged model"); }
         optimizer.load_state_dict(r);
         return (header.Epoch, header.History);
     }

@@ -45,6 +45,26 @@ public sealed class ModelCmdletTests(EngineTrainedModelFixture model)
     }
 
     [Fact]
+    public void Several_model_paths_at_once_are_tested_as_one_ensemble()
+    {
+        var folder = TestEnvironment.NewTempFolder("ensemble");
+        try
+        {
+            // The same weights twice average to themselves: the ensemble must score exactly as the model does.
+            var copy = Path.Combine(folder, "copy.hwm");
+            File.Copy(model.ModelPath, copy);
+            var run = PowerShellHarness.Run("param($A, $B, $L) Test-DigitModel -ModelPath $A, $B -LabeledFolder $L",
+                new Dictionary<string, object> { ["A"] = model.ModelPath, ["B"] = copy, ["L"] = model.LabeledFolder });
+            run.AssertNoErrors();
+            var ensemble = Assert.Single(run.Output);
+            Assert.Equal($"{model.ModelPath}, {copy}", ensemble.Get<string>("ModelPath"));
+            Assert.Equal(model.Test.Get<int>("Correct"), ensemble.Get<int>("Correct"));
+            Assert.Equal(model.Test.Get<double>("Loss"), ensemble.Get<double>("Loss"), 5);
+        }
+        finally { Directory.Delete(folder, recursive: true); }
+    }
+
+    [Fact]
     public void Get_DigitModel_reads_files_from_Get_ChildItem_and_reports_a_corrupt_one_without_stopping()
     {
         var folder = TestEnvironment.NewTempFolder("models");

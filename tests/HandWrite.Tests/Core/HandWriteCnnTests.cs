@@ -1,0 +1,100 @@
+using HandWrite.Core.Model;
+using HandWrite.Core.Native;
+using static TorchSharp.torch;
+
+namespace HandWrite.Tests.Core;
+
+[Collection(TorchCollection.Name)]
+public sealed class HandWriteCnnTests
+{
+    public HandWriteCnnTests() => TorchRuntime.EnsureInitialized();
+
+    static bool Same(Tensor a, Tensor b) => a.shape.SequenceEqual(b.shape) && a.eq(b).all().item<bool>();
+
+    static HandWriteCnn NewModel(long seed) { manual_seed(seed); return new HandWriteCnn(); }
+
+    [Fact]
+    public void Output_is_N_by_10_logits_for_any_batch_size()
+    {
+        using var model = NewModel(1);
+        model.eval();
+        using var _ = no_grad();
+        foreach (var n in new[] { 1, 3, 64 })
+        {
+            using var x = randn(n, 1, 28, 28);
+            using var y = model.forward(x);
+            Assert.Equal(new long[] { n, 10 }, y.shape);
+            Assert.Equal(ScalarType.Float32, y.dtype);
+            Assert.True(y.isfinite().all().item<bool>());
+        }
+    }
+
+    [Fact]
+    public void Has_exactly_1880330_parameters_in_the_documented_layers()
+    {
+        using var model = NewModel(1);
+        var parameters = model.named_parameters().ToList();
+        Assert.Equal(1_880_330L, parameters.Sum(p => p.parameter.numel()));
+        Assert.Equal(HandWriteCnn.ExpectedParameterCount, parameters.Sum(p => p.parameter.numel()));
+        Assert.Equal(new[] { "conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias", "conv3.weight", "conv3.bias", "conv4.weight", "conv4.bias",
+            "fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias", "fc3.weight", "fc3.bias" }, parameters.Select(p => p.name));
+        Assert.Equal(new long[] { 256, 6272 }, parameters.Single(p => p.name == "fc1.weight").parameter.shape);
+    }
+
+    [Fact]
+    public void Dropout_acts_only_in_train_mode()
+    {
+        using var model = NewModel(3);
+        using var _ = no_grad();
+        using var x = randn(16, 1, 28, 28);
+        model.eval();
+        using var e1 = model.forward(x);
+        using var e2 = model.forward(x);
+        Assert.True(Same(e1, e2), "eval forward must be deterministic");
+
+        model.train();
+        using var t1 = model.forward(x);
+        using var t2 = model.forward(x);
+        Assert.False(Same(t1, t2), "train forward must apply dropout (two passes differ)");
+        Assert.False(t1.allclose(e1), "train forward must differ from eval forward");
+
+        model.eval();
+        using var e3 = model.forward(x);
+        Assert.True(Same(e3, e1), "back in eval mode the output is the eval output again");
+    }
+
+    [Fact]
+    public void Bfloat16_input_runs_in_bfloat16_and_stays_close_to_fp32()
+    {
+        using var model = NewModel(5);
+        model.eval();
+        using var _ = no_grad();
+        using var x = randn(32, 1, 28, 28);
+        using var fp32 = model.forward(x);
+        using var xb = x.to(ScalarType.BFloat16);
+        using var bf16 = model.forward(xb);
+        Assert.Equal(ScalarType.BFloat16, bf16.dtype);
+        Assert.Equal(ScalarType.Float32, model.named_parameters().First().parameter.dtype); // weights stay fp32
+        using var back = bf16.to(ScalarType.Float32);
+        float scale = fp32.abs().max().item<float>();
+        float diff = (back - fp32).abs().max().item<float>();
+        Assert.True(diff <= 0.05f * scale + 1e-3f, $"bf16 logits differ from fp32 by {diff} (largest logit {scale})");
+        Assert.True(diff > 0, "bf16 compute should not be bit-identical to fp32 (is it really running in bf16?)");
+    }
+
+    [Fact]
+    public void Bfloat16_forward_reaches_fp32_weights_with_gradients()
+    {
+        using var model = NewModel(6);
+        model.train();
+        using var x = randn(8, 1, 28, 28).to(ScalarType.BFloat16);
+        using var loss = model.forward(x).to(ScalarType.Float32).sum();
+        loss.backward();
+        foreach (var (name, p) in model.named_parameters())
+        {
+            Assert.NotNull(p.grad);
+            Assert.Equal(ScalarType.Float32, p.grad!.dtype);
+            Assert.True(p.grad.abs().sum().item<float>() > 0, $"{name} got no gradient");
+        }
+    }
+}
