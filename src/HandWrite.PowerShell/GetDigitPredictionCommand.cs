@@ -10,11 +10,12 @@ using Microsoft.PowerShell.Commands;
 namespace HandWrite.PowerShell;
 
 /// <summary>
-/// Reads the handwritten digit in each image. Files from the pipeline are collected and predicted
-/// in batches, so a whole folder costs a few network passes, not one per file.
+/// Reads the handwritten digit in each image, or with -Number the whole number (a line of digits). Files
+/// from the pipeline are collected and predicted in batches, so a whole folder costs a few network
+/// passes, not one per file.
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "DigitPrediction", DefaultParameterSetName = PathSet)]
-[OutputType(typeof(DigitPrediction))]
+[OutputType(typeof(DigitPrediction), typeof(NumberPrediction))]
 public sealed class GetDigitPredictionCommand : HandWriteCmdlet
 {
     const string PathSet = "Path";
@@ -43,6 +44,10 @@ public sealed class GetDigitPredictionCommand : HandWriteCmdlet
 
     [Parameter]
     public string? SavePreprocessed { get; set; }
+
+    /// <summary>Read each image as a number written on one line (several digits) instead of one digit.</summary>
+    [Parameter]
+    public SwitchParameter Number { get; set; }
 
     readonly List<string> pending = [];
     DigitPredictor? predictor;
@@ -147,45 +152,79 @@ public sealed class GetDigitPredictionCommand : HandWriteCmdlet
         if (pending.Count == 0 || predictor is null) return;
         var paths = pending.ToArray();
         pending.Clear();
+        if (Number) PredictNumbers(paths, predictor);
+        else PredictDigits(paths, predictor);
+    }
 
-        var loaded = new (DigitImage? Image, HandWriteException? Error)[paths.Length];
+    void PredictDigits(string[] paths, DigitPredictor predictor)
+    {
+        var loaded = LoadAll(paths, DigitPreprocessor.Load);
+        if (!TryPredict(() => predictor.Predict(Loaded(loaded)), out var results)) return;
+        WriteInOrder(paths, loaded, results, (path, image, result) =>
+        {
+            SavePreprocessedImage(image.Pixels, path, "");
+            return PSTypeNames.Tag(ToPrediction(path, result), PSTypeNames.DigitPrediction);
+        });
+    }
+
+    void PredictNumbers(string[] paths, DigitPredictor predictor)
+    {
+        var loaded = LoadAll(paths, NumberSegmentation.Load);
+        if (!TryPredict(() => NumberReader.Read(Loaded(loaded), predictor), out var results)) return;
+        WriteInOrder(paths, loaded, results, (path, segments, reading) =>
+        {
+            for (int k = 0; k < segments.Digits.Count; k++) SavePreprocessedImage(segments.Digits[k].Image.Pixels, path, $".{k + 1}");
+            return PSTypeNames.Tag(ToNumberPrediction(path, reading), PSTypeNames.NumberPrediction);
+        });
+    }
+
+    /// <summary>Loads every file in parallel; a file that cannot be loaded keeps its error, for its place in the output.</summary>
+    (T? Item, HandWriteException? Error)[] LoadAll<T>(string[] paths, Func<string, T> load) where T : class
+    {
+        var loaded = new (T? Item, HandWriteException? Error)[paths.Length];
         Parallel.For(0, paths.Length, new ParallelOptions { CancellationToken = CancellationToken }, i =>
         {
-            try { loaded[i] = (DigitPreprocessor.Load(paths[i]), null); }
+            try { loaded[i] = (load(paths[i]), null); }
             catch (HandWriteException ex) { loaded[i] = (null, ex); }
         });
+        return loaded;
+    }
 
-        var good = Enumerable.Range(0, paths.Length).Where(i => loaded[i].Image is not null).ToArray();
-        IReadOnlyList<DigitPredictionResult> results;
+    static T[] Loaded<T>((T? Item, HandWriteException? Error)[] loaded) where T : class =>
+        loaded.Where(l => l.Item is not null).Select(l => l.Item!).ToArray();
+
+    bool TryPredict<TResult>(Func<IReadOnlyList<TResult>> predict, out IReadOnlyList<TResult> results)
+    {
         try
         {
-            results = good.Length == 0 ? [] : predictor.Predict(good.Select(i => loaded[i].Image!).ToArray());
+            results = predict();
+            return true;
         }
         catch (HandWriteException ex)
         {
             ThrowCoreFailure(ex, "Prediction");
-            return;
-        }
-
-        int next = 0;
-        for (int i = 0; i < paths.Length; i++)
-        {
-            if (loaded[i].Error is { } error)
-            {
-                WriteError(HandWriteErrors.From(error, "Image", paths[i]));
-                continue;
-            }
-            var image = loaded[i].Image!;
-            SavePreprocessedImage(image, paths[i]);
-            WriteObject(PSTypeNames.Tag(ToPrediction(paths[i], results[next++]), PSTypeNames.DigitPrediction));
+            results = [];
+            return false;
         }
     }
 
-    void SavePreprocessedImage(DigitImage image, string source)
+    /// <summary>Writes each file's result, or its load error, in input order.</summary>
+    void WriteInOrder<T, TResult>(string[] paths, (T? Item, HandWriteException? Error)[] loaded, IReadOnlyList<TResult> results,
+        Func<string, T, TResult, PSObject> toOutput) where T : class
+    {
+        int next = 0;
+        for (int i = 0; i < paths.Length; i++)
+        {
+            if (loaded[i].Error is { } error) WriteError(HandWriteErrors.From(error, "Image", paths[i]));
+            else WriteObject(toOutput(paths[i], loaded[i].Item!, results[next++]));
+        }
+    }
+
+    void SavePreprocessedImage(float[] pixels, string source, string suffix)
     {
         if (preprocessedFolder is null) return;
-        var target = System.IO.Path.Combine(preprocessedFolder, System.IO.Path.GetFileNameWithoutExtension(source) + ".28x28.png");
-        try { DigitPreprocessor.SavePng(image.Pixels, target); }
+        var target = System.IO.Path.Combine(preprocessedFolder, System.IO.Path.GetFileNameWithoutExtension(source) + suffix + ".28x28.png");
+        try { DigitPreprocessor.SavePng(pixels, target); }
         catch (HandWriteException ex) { WriteError(HandWriteErrors.From(ex, "Preprocessed", target)); }
     }
 
@@ -202,5 +241,16 @@ public sealed class GetDigitPredictionCommand : HandWriteCmdlet
                 "Confidence {0:P1} is below -MinimumConfidence {1:P1}: the image may not hold one clear digit.", r.Confidence, MinimumConfidence)
             : null);
         return new DigitPrediction(path, r.Digit, r.Confidence, probabilities, top, low, reason);
+    }
+
+    NumberPrediction ToNumberPrediction(string path, NumberReading r)
+    {
+        var digits = r.Digits.Select(d => new NumberDigit(d.Digit, d.Confidence, d.Box)).ToArray();
+        var uncertain = digits.Select((d, position) => (d, position)).Where(x => x.d.Confidence < MinimumConfidence).ToList();
+        var reason = r.Reason ?? (uncertain.Count == 0 ? null : string.Format(CultureInfo.InvariantCulture,
+            "Digit {0} is below -MinimumConfidence {1:P1}: the writing may be unclear there, or digits may be joined or broken.",
+            string.Join(", ", uncertain.Select(x => string.Format(CultureInfo.InvariantCulture, "{0} ({1}: {2:P1})", x.position + 1, x.d.Digit, x.d.Confidence))),
+            MinimumConfidence));
+        return new NumberPrediction(path, r.Number, r.Confidence, digits, r.Number is null || uncertain.Count > 0, reason);
     }
 }

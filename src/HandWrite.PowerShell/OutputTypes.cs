@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using HandWrite.Core.Evaluation;
+using HandWrite.Core.Imaging;
 using HandWrite.Core.Training;
 using CoreModelInfo = HandWrite.Core.Model.ModelInfo;
 
@@ -15,6 +16,7 @@ internal static class PSTypeNames
     public const string TrainingResult = "HandWrite.TrainingResult";
     public const string ModelTestResult = "HandWrite.ModelTestResult";
     public const string DigitPrediction = "HandWrite.DigitPrediction";
+    public const string NumberPrediction = "HandWrite.NumberPrediction";
     public const string ModelInfo = "HandWrite.ModelInfo";
 
     /// <summary>Wraps a result so its PSTypeNames start with the short name.</summary>
@@ -177,6 +179,40 @@ public sealed class DigitPrediction
     /// <summary>True when Confidence is below -MinimumConfidence or there is no digit.</summary>
     public bool LowConfidence { get; }
     /// <summary>Why Digit is $null or low-confidence; $null otherwise.</summary>
+    public string? Reason { get; }
+}
+
+/// <summary>One digit of a number (NumberPrediction's Digits), left to right.</summary>
+public sealed class NumberDigit
+{
+    internal NumberDigit(int digit, double confidence, DigitBox box) { Digit = digit; Confidence = confidence; Box = box; }
+
+    public int Digit { get; }
+    /// <summary>Probability 0..1 of Digit.</summary>
+    public double Confidence { get; }
+    /// <summary>Where the digit is in the image, in its pixels: X, Y (top left), Width, Height.</summary>
+    public DigitBox Box { get; }
+
+    public override string ToString() => $"{Digit} ({Confidence:P1})";
+}
+
+/// <summary>What Get-DigitPrediction -Number read in one image.</summary>
+public sealed class NumberPrediction
+{
+    internal NumberPrediction(string path, string? number, double confidence, NumberDigit[] digits, bool lowConfidence, string? reason)
+    {
+        Path = path; Number = number; Confidence = confidence; Digits = digits; LowConfidence = lowConfidence; Reason = reason;
+    }
+
+    public string Path { get; }
+    /// <summary>The digits left to right as a string (leading zeros kept), or $null when the image holds no digit (see Reason).</summary>
+    public string? Number { get; }
+    /// <summary>Product of the digits' confidences: the model's probability that the whole number is right. 0 without a number.</summary>
+    public double Confidence { get; }
+    public NumberDigit[] Digits { get; }
+    /// <summary>True when a digit's confidence is below -MinimumConfidence or there is no number.</summary>
+    public bool LowConfidence { get; }
+    /// <summary>Why Number is $null or uncertain (which digits); $null otherwise.</summary>
     public string? Reason { get; }
 }
 

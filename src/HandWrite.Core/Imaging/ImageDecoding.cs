@@ -57,7 +57,8 @@ internal static class ImageDecoding
 
     /// <summary>Decodes the first frame, applies the EXIF origin and shrinks to the working size.</summary>
     /// <param name="sourceSize">Displayed size (after orientation) of the full-resolution picture.</param>
-    internal static SKBitmap DecodeUpright(ReadOnlySpan<byte> encoded, string name, out SKSizeI sourceSize)
+    /// <param name="workingSideFor">Longest working side for the declared size; <see cref="WorkingLongestSide"/> when null.</param>
+    internal static SKBitmap DecodeUpright(ReadOnlySpan<byte> encoded, string name, out SKSizeI sourceSize, Func<SKSizeI, int>? workingSideFor = null)
     {
         if (encoded.IsEmpty)
             throw Invalid(name, $"'{name}' is empty (0 bytes). Save the image again and retry.");
@@ -85,17 +86,26 @@ internal static class ImageDecoding
         bool swapsAxes = origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
         sourceSize = swapsAxes ? new SKSizeI(declared.Height, declared.Width) : declared;
 
-        using var decoded = DecodeFirstFrame(codec, name);
-        using var working = ShrinkToWorkingSize(decoded);
+        int workingSide = workingSideFor?.Invoke(declared) ?? WorkingLongestSide;
+        using var decoded = DecodeFirstFrame(codec, name, workingSide);
+        using var working = ShrinkToWorkingSize(decoded, workingSide);
         return Orient(working, origin);
     }
 
-    private static SKBitmap DecodeFirstFrame(SKCodec codec, string name)
+    /// <summary>A line of digits gets the pixel budget of the square working image spent along the line:
+    /// the longest side grows with the square root of the aspect ratio, so a long number's digits stay large.</summary>
+    internal static int WorkingLongestSideForLine(SKSizeI size)
+    {
+        double aspect = (double)Math.Max(size.Width, size.Height) / Math.Max(1, Math.Min(size.Width, size.Height));
+        return (int)Math.Clamp(WorkingLongestSide * Math.Sqrt(aspect), WorkingLongestSide, 4 * WorkingLongestSide);
+    }
+
+    private static SKBitmap DecodeFirstFrame(SKCodec codec, string name, int workingSide)
     {
         // Codecs that can scale while decoding (JPEG) save most of the work on big photos; keep twice the
         // working size so the final shrink still averages over several source pixels.
         var full = codec.Info.Size;
-        float scale = Math.Min(1f, 2f * WorkingLongestSide / Math.Max(full.Width, full.Height));
+        float scale = Math.Min(1f, 2f * workingSide / Math.Max(full.Width, full.Height));
         var size = scale < 1f ? codec.GetScaledDimensions(scale) : full;
 
         var result = TryDecode(codec, size, out var bitmap);
@@ -124,7 +134,7 @@ internal static class ImageDecoding
     }
 
     /// <summary>Any caller-supplied bitmap -> premultiplied RGBA no larger than the working size.</summary>
-    internal static SKBitmap ToWorkingBitmap(SKBitmap bitmap)
+    internal static SKBitmap ToWorkingBitmap(SKBitmap bitmap, Func<SKSizeI, int>? workingSideFor = null)
     {
         var info = new SKImageInfo(bitmap.Width, bitmap.Height, SKColorType.Rgba8888, SKAlphaType.Premul);
         using var converted = new SKBitmap(info);
@@ -133,14 +143,14 @@ internal static class ImageDecoding
             canvas.Clear(SKColors.Transparent);
             canvas.DrawBitmap(bitmap, 0, 0);
         }
-        return ShrinkToWorkingSize(converted);
+        return ShrinkToWorkingSize(converted, workingSideFor?.Invoke(info.Size) ?? WorkingLongestSide);
     }
 
-    private static SKBitmap ShrinkToWorkingSize(SKBitmap bitmap)
+    private static SKBitmap ShrinkToWorkingSize(SKBitmap bitmap, int workingSide)
     {
         int longest = Math.Max(bitmap.Width, bitmap.Height);
-        if (longest <= WorkingLongestSide) return bitmap.Copy();
-        double f = (double)WorkingLongestSide / longest;
+        if (longest <= workingSide) return bitmap.Copy();
+        double f = (double)workingSide / longest;
         // Area averaging, so a 1-2 px line survives as a fainter line.
         return Resampling.Resize(bitmap, Math.Max(1, (int)Math.Round(bitmap.Width * f)), Math.Max(1, (int)Math.Round(bitmap.Height * f)));
     }

@@ -15,6 +15,10 @@ internal sealed class InkLayer
     /// <summary>True when ink was darker than the paper in the source (after alpha handling).</summary>
     public required bool DarkInk { get; init; }
     public required bool FromAlpha { get; init; }
+    /// <summary>Component id of every pixel above the rim level (0 = none); ids index <see cref="Components"/>' Id.</summary>
+    public int[] Labels { get; init; } = [];
+    /// <summary>The kept components (the digit's pieces, or a whole line's for a number).</summary>
+    public IReadOnlyList<InkSegmentation.Component> Components { get; init; } = [];
 }
 
 internal static class InkSegmentation
@@ -34,9 +38,12 @@ internal static class InkSegmentation
     /// <summary>A component smaller than this fraction of the largest one is a speck, not part of the digit.</summary>
     internal const float SpeckFractionOfLargest = 0.08f;
     internal const int MaxDigitComponents = 12;
+    /// <summary>A line of digits has a dozen digits at most, each in a few pieces.</summary>
+    internal const int MaxNumberComponents = 100;
 
     /// <summary>Finds the digit's ink, or returns null with a reason when there is none.</summary>
-    public static InkLayer? Extract(SKBitmap workingRgbaPremul, out string? blankReason)
+    /// <param name="maxComponents">More kept pieces than this is noise (<see cref="MaxNumberComponents"/> for a line of digits).</param>
+    public static InkLayer? Extract(SKBitmap workingRgbaPremul, out string? blankReason, int maxComponents = MaxDigitComponents)
     {
         var (luminance, alpha) = ReadChannels(workingRgbaPremul);
         Plane contrast;
@@ -58,7 +65,7 @@ internal static class InkSegmentation
             contrast = RemoveRuledLines(SubtractPaper(gray, local));
             fromAlpha = false;
         }
-        return Segment(contrast, darkInk, fromAlpha, out blankReason);
+        return Segment(contrast, darkInk, fromAlpha, out blankReason, maxComponents);
     }
 
     /// <summary>Premultiplied luminance (Rec. 601 weights) and alpha, both 0..1.</summary>
@@ -186,7 +193,7 @@ internal static class InkSegmentation
         return result;
     }
 
-    internal static InkLayer? Segment(Plane contrast, bool darkInk, bool fromAlpha, out string? blankReason)
+    internal static InkLayer? Segment(Plane contrast, bool darkInk, bool fromAlpha, out string? blankReason, int maxComponents = MaxDigitComponents)
     {
         int w = contrast.Width, h = contrast.Height, n = w * h;
         float maxContrast = contrast.Data.Max();
@@ -214,22 +221,35 @@ internal static class InkSegmentation
         if (inside.Count > 0 && inside.Max(c => c.Area) >= SpeckFractionOfLargest * seeded.Max(c => c.Area)) seeded = inside;
         int largest = seeded.Max(c => c.Area);
         var kept = seeded.Where(c => c.Area >= Math.Max(2, SpeckFractionOfLargest * largest)).ToList();
-        if (kept.Count > MaxDigitComponents) { blankReason = NoiseReason; return null; }
+        if (kept.Count > maxComponents) { blankReason = NoiseReason; return null; }
 
         var bounds = kept.Select(c => c.Bounds).Aggregate((a, b) => SKRectI.Union(a, b));
         int minExtent = Math.Max(4, (int)Math.Ceiling(0.03 * Math.Max(w, h)));
         if (Math.Max(bounds.Width, bounds.Height) < minExtent) { blankReason = SpecksReason; return null; }
 
-        // Keep the kept components plus a 1 px rim of their soft edge; everything else is background.
         var keepIds = kept.Select(c => c.Id).ToHashSet();
-        var keep = new Plane(w, h);
-        for (int i = 0; i < n; i++) if (labels[i] != 0 && keepIds.Contains(labels[i])) keep.Data[i] = 1f;
-        keep = Morphology.SquareFilter(keep, 1, max: true);
-        var digit = new Plane(w, h);
-        for (int i = 0; i < n; i++) digit.Data[i] = contrast.Data[i] * keep.Data[i];
+        var digit = KeepWithRim(contrast, labels, keepIds.Contains);
 
         blankReason = null;
-        return new InkLayer { Contrast = digit, Threshold = threshold, Bounds = bounds, DarkInk = darkInk, FromAlpha = fromAlpha };
+        return new InkLayer
+        {
+            Contrast = digit, Threshold = threshold, Bounds = bounds, DarkInk = darkInk, FromAlpha = fromAlpha,
+            Labels = labels, Components = kept,
+        };
+    }
+
+    /// <summary>The contrast of the pixels whose owner is kept plus a 1 px rim of their soft edge; everything
+    /// else is background, including any pixel owned by something not kept (a neighbouring digit).</summary>
+    internal static Plane KeepWithRim(Plane contrast, int[] owners, Func<int, bool> isKept)
+    {
+        int n = contrast.Data.Length;
+        var keep = new Plane(contrast.Width, contrast.Height);
+        for (int i = 0; i < n; i++) if (owners[i] != 0 && isKept(owners[i])) keep.Data[i] = 1f;
+        keep = Morphology.SquareFilter(keep, 1, max: true);
+        var result = new Plane(contrast.Width, contrast.Height);
+        for (int i = 0; i < n; i++)
+            if (owners[i] == 0 || isKept(owners[i])) result.Data[i] = contrast.Data[i] * keep.Data[i];
+        return result;
     }
 
     /// <summary>Touches the border and spans at least 90% of the picture's width or height.</summary>
