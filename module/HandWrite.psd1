@@ -7,7 +7,7 @@
     PowerShellVersion = '7.4'
     CompatiblePSEditions = @('Core')
     FormatsToProcess  = @('HandWrite.Format.ps1xml')
-    CmdletsToExport   = @('Invoke-DigitTraining', 'Test-DigitModel', 'Get-DigitPrediction', 'Get-DigitModel')
+    CmdletsToExport   = @('Invoke-DigitTraining', 'Test-DigitModel', 'Get-DigitPrediction', 'Get-DigitModel', 'Measure-DigitModel')
     FunctionsToExport = @()
     AliasesToExport   = @()
     VariablesToExport = @()

@@ -18,6 +18,7 @@ internal static class PSTypeNames
     public const string DigitPrediction = "HandWrite.DigitPrediction";
     public const string NumberPrediction = "HandWrite.NumberPrediction";
     public const string ModelInfo = "HandWrite.ModelInfo";
+    public const string BenchmarkResult = "HandWrite.BenchmarkResult";
 
     /// <summary>Wraps a result so its PSTypeNames start with the short name.</summary>
     public static PSObject Tag(object result, string typeName)

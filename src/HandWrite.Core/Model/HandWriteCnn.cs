@@ -20,7 +20,7 @@ public sealed class HandWriteCnn : Module<Tensor, Tensor>
     readonly Conv2d conv3 = Conv2d(64, 128, 3, padding: 1);
     readonly Conv2d conv4 = Conv2d(128, 128, 3, padding: 1);
     readonly Linear fc1 = Linear(128 * 7 * 7, 256);
-    readonly Dropout dropout = Dropout(0.5);
+    const double DropoutRate = 0.5;
     readonly Linear fc2 = Linear(256, 128);
     readonly Linear fc3 = Linear(128, 10);
 
@@ -57,9 +57,22 @@ public sealed class HandWriteCnn : Module<Tensor, Tensor>
         x = Conv(conv4, x);
         x = functional.max_pool2d(x, 2);
         x = x.flatten(1);
-        x = dropout.forward(functional.relu(Dense(fc1, x)));
+        x = Dropout(functional.relu(Dense(fc1, x)));
         x = functional.relu(Dense(fc2, x));
         return Dense(fc3, x).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Where dropout draws its masks during training. Training sets a generator of its own so that runs in
+    /// parallel (several runspaces, or tests) never share libtorch's global random state; null uses the global one.
+    /// </summary>
+    public Generator? RandomSource { get; set; }
+
+    Tensor Dropout(Tensor x)
+    {
+        if (!training) return x;
+        var keep = rand(x.shape, x.dtype, x.device, generator: RandomSource).ge_(DropoutRate);
+        return x.mul(keep).div_(1 - DropoutRate);
     }
 
     static Tensor Cast(Tensor weight, Tensor like) => weight.dtype == like.dtype ? weight : weight.to(like.dtype);

@@ -12,14 +12,14 @@ public static class Augmentation
 {
     const double MaxRotation = 12 * Math.PI / 180, MaxScale = 0.12, MaxShear = 0.15, MaxShift = 2.5 / 14; // shift in half-widths
 
-    public static Tensor Apply(Tensor images)
+    public static Tensor Apply(Tensor images, Generator? random = null)
     {
         using var scope = NewDisposeScope();
         long n = images.shape[0];
-        Tensor Uniform(double range) => rand(n).mul_(2).sub_(1).mul_(range);
+        Tensor Uniform(double range) => rand(n, generator: random).mul_(2).sub_(1).mul_(range);
 
         // Thickness: a third of the images thicker, a third thinner, a third unchanged.
-        var choice = rand(n).view(n, 1, 1, 1);
+        var choice = rand(n, generator: random).view(n, 1, 1, 1);
         var thicker = images.lerp(F.max_pool2d(images, 3, 1, 1), 0.5);
         var thinner = images.lerp(F.max_pool2d(images.neg(), 3, 1, 1).neg_(), 0.5);
         var x = where(choice < 1.0 / 3, thicker, where(choice < 2.0 / 3, thinner, images));

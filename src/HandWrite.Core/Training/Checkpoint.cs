@@ -64,8 +64,6 @@ internal static class Checkpoint
         if (header.ValidationSize != o.ValidationSize) throw Bad(Differs("-ValidationSize", header.ValidationSize, o.ValidationSize));
         if (header.Epochs != o.Epochs || header.LearningRate != o.LearningRate)
             throw Bad(Differs("-Epochs/-LearningRate", $"{header.Epochs}/{header.LearningRate}", $"{o.Epochs}/{o.LearningRate}"));
-        if (header.Epoch >= o.Epochs)
-            throw new HandWriteException($"The checkpoint '{path}' already finished all {header.Epoch} epochs; the model is at '{o.ModelPath}'.", HandWriteErrorKind.InvalidArgument, target: path);
 
         var weights = Block();
         try { ModelFile.LoadInto(model, weights, path); }

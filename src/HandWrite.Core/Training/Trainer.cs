@@ -14,6 +14,8 @@ namespace HandWrite.Core.Training;
 /// <summary>The training loop, top to bottom. Hyper-parameters come from <see cref="TrainingOptions"/>.</summary>
 public static class Trainer
 {
+    static readonly object GlobalRandomLock = new();
+
     /// <summary>Fails before any work when the model (or its side files) could not be written.</summary>
     public static void CheckOutputWritable(string modelPath) => AtomicFile.CheckWritable(modelPath);
 
@@ -30,8 +32,18 @@ public static class Trainer
         using var _train = train;
         using var _validation = validation;
 
-        manual_seed(options.Seed);
-        using var model = new HandWriteCnn();
+        // Initial weights come from libtorch's global generator: seed and build under one lock so that
+        // trainings started at once in one process (runspaces, tests) cannot interleave their draws.
+        HandWriteCnn model;
+        lock (GlobalRandomLock)
+        {
+            manual_seed(options.Seed);
+            model = new HandWriteCnn();
+        }
+        using var _model = model;
+        // Everything random after initialisation (order, augmentation, dropout) draws from this run's own generator.
+        using var random = new Generator((ulong)options.Seed);
+        model.RandomSource = random;
         using var optimizer = optim.Adam(model.parameters(), options.LearningRate);
         var history = new List<EpochMetrics>();
         int firstEpoch = 1;
@@ -40,7 +52,11 @@ public static class Trainer
             var checkpoint = Checkpoint.Load(options.CheckpointPath, model, optimizer, options);
             history.AddRange(checkpoint.History);
             firstEpoch = checkpoint.Epoch + 1;
-            log?.Invoke($"Resuming after epoch {checkpoint.Epoch} from {options.CheckpointPath}.");
+            log?.Invoke(checkpoint.Epoch >= options.Epochs
+                ? $"{options.CheckpointPath} already finished all {options.Epochs} epochs; nothing left to train."
+                : $"Resuming after epoch {checkpoint.Epoch} from {options.CheckpointPath}.");
+            if (checkpoint.Epoch >= options.Epochs && !File.Exists(options.ModelPath))
+                throw new HandWriteException($"The run in '{options.CheckpointPath}' is finished but its model '{options.ModelPath}' is gone. Train again without -Resume.", HandWriteErrorKind.NotFound, target: options.ModelPath);
         }
 
         var computeType = options.EffectivePrecision == TrainingPrecision.BFloat16 ? ScalarType.BFloat16 : ScalarType.Float32;
@@ -54,11 +70,11 @@ public static class Trainer
         {
             // Everything random in an epoch (order, augmentation, dropout) follows from (seed, epoch),
             // so a run resumed from an epoch's checkpoint ends with the same weights as one never stopped.
-            manual_seed(options.Seed * 1_000_003 + epoch);
+            random.manual_seed(options.Seed * 1_000_003 + epoch);
             var epochClock = Stopwatch.StartNew();
             var lastReport = TimeSpan.Zero;
             model.train();
-            using var order = randperm(train.Count);
+            using var order = randperm(train.Count, generator: random);
             double lossSum = 0; long correct = 0, seen = 0;
             double lr = options.LearningRate;
 
@@ -73,7 +89,7 @@ public static class Trainer
                 var index = order.narrow(0, (long)batch * options.BatchSize, Math.Min(options.BatchSize, train.Count - (long)batch * options.BatchSize));
                 var images = train.Images.index_select(0, index);
                 var labels = train.Labels.index_select(0, index);
-                if (options.Augment) images = Augmentation.Apply(images);
+                if (options.Augment) images = Augmentation.Apply(images, random);
 
                 var logits = model.forward(MnistDataset.Normalize(images).to(computeType)).to(ScalarType.Float32);
                 var loss = F.cross_entropy(logits, labels, label_smoothing: options.LabelSmoothing);
@@ -113,8 +129,12 @@ public static class Trainer
         }
 
         string? curve = options.CurvePngPath;
-        try { Reports.Charts.TrainingCurve(history, curve); }
-        catch (HandWriteException ex) { log?.Invoke($"Training curve not written: {ex.Message}"); curve = null; }
+        bool trainedNow = firstEpoch <= options.Epochs; // false when -Resume found the run already finished
+        if (trainedNow || !File.Exists(curve))
+        {
+            try { Reports.Charts.TrainingCurve(history, curve); }
+            catch (HandWriteException ex) { log?.Invoke($"Training curve not written: {ex.Message}"); curve = null; }
+        }
 
         var best = history.MaxBy(h => h.ValidationAccuracy)!;
         return new TrainingOutcome

@@ -45,6 +45,20 @@ public sealed class ModelCmdletTests(EngineTrainedModelFixture model)
     }
 
     [Fact]
+    public void Measure_DigitModel_Quick_returns_one_object_with_side_by_side_figures()
+    {
+        var run = PowerShellHarness.Run("param($M, $D) Measure-DigitModel -Quick -ModelPath $M -DataPath $D -Threads 1",
+            new Dictionary<string, object> { ["M"] = model.ModelPath, ["D"] = PowerShellHarness.MnistPath }).AssertNoErrors();
+        var result = Assert.Single(run.Output);
+        Assert.Equal("HandWrite.BenchmarkResult", result.TypeNames[0]);
+        Assert.Equal(1, result.Get<int>("Threads"));
+        foreach (var figure in new[] { "MatmulFloat32GFlops", "NaiveTrainImagesPerSecond", "TrainImagesPerSecond", "EvalImagesPerSecond", "PredictP50Milliseconds", "PeakWorkingSetMegabytes" })
+            Assert.True(result.Get<double>(figure) is > 0 and < double.PositiveInfinity, $"{figure} = {result.Get<double>(figure)}");
+        Assert.Equal(result.Get<double>("TrainImagesPerSecond") / result.Get<double>("NaiveTrainImagesPerSecond"), result.Get<double>("TrainSpeedupVsNaive"), 6);
+        Assert.Contains(run.Progress, p => p.Activity == "Measuring HandWrite");
+    }
+
+    [Fact]
     public void Several_model_paths_at_once_are_tested_as_one_ensemble()
     {
         var folder = TestEnvironment.NewTempFolder("ensemble");

@@ -6,7 +6,7 @@ namespace HandWrite.Tests.PowerShell;
 /// <summary>The assembled module as pwsh sees it: exports, help, views, completion, and checks that run before any training.</summary>
 public sealed class ModuleTests
 {
-    static readonly string[] Cmdlets = ["Get-DigitModel", "Get-DigitPrediction", "Invoke-DigitTraining", "Test-DigitModel"];
+    static readonly string[] Cmdlets = ["Get-DigitModel", "Get-DigitPrediction", "Invoke-DigitTraining", "Measure-DigitModel", "Test-DigitModel"];
 
     [Fact]
     public void Module_imports_and_exports_exactly_the_four_cmdlets()
@@ -20,6 +20,7 @@ public sealed class ModuleTests
     [InlineData("Test-DigitModel")]
     [InlineData("Get-DigitPrediction")]
     [InlineData("Get-DigitModel")]
+    [InlineData("Measure-DigitModel")]
     public void Help_has_synopsis_description_every_parameter_and_examples(string cmdlet)
     {
         var run = PowerShellHarness.Run("""
@@ -48,6 +49,7 @@ public sealed class ModuleTests
     [InlineData("HandWrite.ModelTestResult", true)]
     [InlineData("HandWrite.DigitPrediction", true)]
     [InlineData("HandWrite.ModelInfo", true)]
+    [InlineData("HandWrite.BenchmarkResult", true)]
     [InlineData("HandWrite.PowerShell.TrainingEpoch", false)]
     [InlineData("HandWrite.PowerShell.DigitClassMetrics", false)]
     [InlineData("HandWrite.PowerShell.DataSetAccuracy", false)]

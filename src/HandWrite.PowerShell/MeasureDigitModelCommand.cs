@@ -1,0 +1,59 @@
+using System.Management.Automation;
+using HandWrite.Core;
+using HandWrite.Core.Benchmarks;
+
+namespace HandWrite.PowerShell;
+
+/// <summary>
+/// Measures how fast this machine trains and runs the HandWrite CNN: the matmul ceiling, the plain
+/// TorchSharp loop and HandWrite's trainer side by side in one run, evaluation, one-image latency,
+/// cold start and peak memory. Returns one object.
+/// </summary>
+[Cmdlet(VerbsDiagnostic.Measure, "DigitModel")]
+[OutputType(typeof(BenchmarkResult))]
+public sealed class MeasureDigitModelCommand : HandWriteCmdlet
+{
+    /// <summary>Under a minute: fewer images and repeats, noisier figures.</summary>
+    [Parameter]
+    public SwitchParameter Quick { get; set; }
+
+    [Parameter]
+    public string? DataPath { get; set; }
+
+    /// <summary>A trained model for the prediction and evaluation timings; without it a fresh network is timed.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(ModelPathCompleter))]
+    public string? ModelPath { get; set; }
+
+    /// <summary>The image timed end to end; without it an MNIST test digit drawn as a 280x280 PNG.</summary>
+    [Parameter]
+    public string? SamplePath { get; set; }
+
+    /// <summary>libtorch threads for the run (restored afterwards).</summary>
+    [Parameter]
+    [ValidateRange(1, 1024)]
+    public int? Threads { get; set; }
+
+    protected override void EndProcessing()
+    {
+        var options = new BenchmarkOptions
+        {
+            Quick = Quick.IsPresent,
+            DataPath = ResolveOptionalPath(DataPath),
+            ModelPath = ResolveOptionalPath(ModelPath),
+            SamplePng = ResolveOptionalPath(SamplePath),
+            Threads = Threads,
+        };
+        try
+        {
+            var result = RunWithRelay(relay => ModelBenchmark.Run(options,
+                new PipelineRelay.Relay<string>(step => relay.Progress(new ProgressRecord(4, "Measuring HandWrite", step))),
+                CancellationToken));
+            WriteObject(PSTypeNames.Tag(result, PSTypeNames.BenchmarkResult));
+        }
+        catch (HandWriteException ex)
+        {
+            ThrowCoreFailure(ex, "Benchmark", options.ModelPath ?? options.DataPath);
+        }
+    }
+}
