@@ -50,6 +50,9 @@ public sealed class InvokeDigitTrainingCommand : HandWriteCmdlet
     [Parameter]
     public TrainingPreset Preset { get; set; } = Defaults.Preset;
 
+    [Parameter]
+    public TrainingPrecision Precision { get; set; } = Defaults.Precision;
+
     protected override void EndProcessing()
     {
         var modelPath = ResolveModelPath(ModelPath);
@@ -65,6 +68,7 @@ public sealed class InvokeDigitTrainingCommand : HandWriteCmdlet
             ModelPath = modelPath,
             Resume = Resume,
             Preset = Preset,
+            Precision = Precision,
         };
         var action = string.Format(CultureInfo.InvariantCulture, "Train {0} epoch(s) ({1} preset{2}) and write the model",
             Epochs, Preset, Resume ? ", resuming" : "");

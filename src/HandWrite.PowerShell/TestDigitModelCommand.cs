@@ -27,6 +27,10 @@ public sealed class TestDigitModelCommand : HandWriteCmdlet
     [Parameter]
     public string? ReportFolder { get; set; }
 
+    /// <summary>With -LabeledFolder: Naive feeds images the way most digit projects do (greyscale, stretched to 28x28), to see what HandWrite's preprocessing is worth.</summary>
+    [Parameter(ParameterSetName = FolderSet)]
+    public HandWrite.Core.Imaging.Preprocessing Preprocessing { get; set; } = HandWrite.Core.Imaging.Preprocessing.HandWrite;
+
     protected override void ProcessRecord()
     {
         // Several paths given at once are one ensemble (softmax averaged); piped models are tested one by one.
@@ -40,7 +44,7 @@ public sealed class TestDigitModelCommand : HandWriteCmdlet
                 var folder = ResolveLiteralPath(LabeledFolder);
                 report = RunWithRelay(relay => Evaluator.OnLabeledFolder(modelPaths, folder,
                     (file, ex) => relay.Error(HandWriteErrors.From(ex, "Image", file)),
-                    relay.DataProgress(), CancellationToken));
+                    relay.DataProgress(), CancellationToken, Preprocessing));
             }
             else
             {

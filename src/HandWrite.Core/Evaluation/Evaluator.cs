@@ -40,7 +40,7 @@ public static class Evaluator
         IProgress<DataProgress>? progress, CancellationToken ct) => OnLabeledFolder([modelPath], folder, onBadFile, progress, ct);
 
     public static EvaluationReport OnLabeledFolder(IReadOnlyList<string> modelPaths, string folder, Action<string, HandWriteException>? onBadFile,
-        IProgress<DataProgress>? progress, CancellationToken ct)
+        IProgress<DataProgress>? progress, CancellationToken ct, Preprocessing preprocessing = Preprocessing.HandWrite)
     {
         var clock = Stopwatch.StartNew();
         var root = Path.GetFullPath(folder);
@@ -61,7 +61,7 @@ public static class Evaluator
         foreach (var (path, label) in files)
         {
             ct.ThrowIfCancellationRequested();
-            try { images.Add((path, label!.Value, DigitPreprocessor.Load(path))); }
+            try { images.Add((path, label!.Value, preprocessing == Preprocessing.Naive ? NaivePreprocessor.LoadImage(path) : DigitPreprocessor.Load(path))); }
             catch (HandWriteException ex) { onBadFile?.Invoke(path, ex); }
             if (images.Count % 20 == 0)
                 progress?.Report(new DataProgress("Reading labeled images", Path.GetRelativePath(root, path), 100 * images.Count / files.Count));

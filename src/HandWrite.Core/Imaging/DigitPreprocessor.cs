@@ -62,10 +62,16 @@ public static class DigitPreprocessor
     }
 }
 
+/// <summary>How images become network inputs: HandWrite's pipeline, or the naive baseline (for comparison).</summary>
+public enum Preprocessing { HandWrite, Naive }
+
 /// <summary>The baseline many hobby projects use, kept for comparison: greyscale (alpha dropped),
 /// stretch to 28x28, scale to 0..1; no inversion, cropping or centring.</summary>
 public static class NaivePreprocessor
 {
+    /// <summary>The baseline's input as a DigitImage, so it can go through the same evaluation.</summary>
+    public static DigitImage LoadImage(string path) => new(Load(path), null, 0, 0);
+
     public static float[] Load(string path)
     {
         var bytes = ImageDecoding.ReadFile(path);

@@ -63,6 +63,26 @@ public sealed class HelpExampleTests(TrainedModelFixture trained)
         finally { Directory.Delete(sandbox, recursive: true); }
     }
 
+    [Fact]
+    public void Wild_digits_report_example_makes_its_table()
+    {
+        var sandbox = CreateSandbox();
+        try
+        {
+            var script = Path.Combine(TestEnvironment.RepoRoot, "examples", "wild-digits-report.ps1");
+            var run = PowerShellHarness.RunHost(["-NoProfile", "-NonInteractive", "-Command",
+                $"& '{script}' ./my-digits -BestModel ./m.hwm -SeedModel ./a.hwm -Numbers 5 | ConvertTo-Json"],
+                new Dictionary<string, string> { ["HANDWRITE_HOME"] = Path.Combine(sandbox, "home") }, TimeSpan.FromMinutes(5), workingDirectory: sandbox);
+            Assert.True(run.ExitCode == 0, run.StandardOutput + run.StandardError);
+            var rows = System.Text.Json.JsonDocument.Parse(run.StandardOutput).RootElement.EnumerateArray().ToList();
+            Assert.Equal(["Naive preprocessing, Best model", "HandWrite, Seed model", "HandWrite, Best model"], rows.Select(r => r.GetProperty("Recipe").GetString()));
+            Assert.Equal("n/a", rows[0].GetProperty("Numbers exact").GetString());
+            Assert.Matches(@"^\d/5 \(", rows[2].GetProperty("Numbers exact").GetString());
+            Assert.EndsWith("%", rows[2].GetProperty("All").GetString());
+        }
+        finally { Directory.Delete(sandbox, recursive: true); }
+    }
+
     /// <summary>The files the examples name, made from the trained model and real hand-drawn digits.</summary>
     string CreateSandbox()
     {
