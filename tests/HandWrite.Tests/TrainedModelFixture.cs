@@ -18,7 +18,7 @@ public sealed class TrainedModelFixture : IDisposable
     {
         Options = new TrainingOptions
         {
-            Epochs = 2, Subset = 10_000, ValidationSize = 1_000, Seed = 7,
+            Epochs = 2, Subset = 20_000, ValidationSize = 1_000, Seed = 7,
             DataPath = TestEnvironment.MnistFolder, ModelPath = Path.Combine(Folder, "short.hwm"),
         };
         Outcome = Trainer.Train(Options, null, null, CancellationToken.None);

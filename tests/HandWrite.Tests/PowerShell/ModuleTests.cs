@@ -156,6 +156,9 @@ public sealed class ModuleTests
             Assert.Equal(PSInvocationState.Stopped, shell.InvocationStateInfo.State);
             Assert.Throws<PipelineStoppedException>(() => shell.EndInvoke(invocation));
             Assert.False(File.Exists(Path.Combine(folder, "m.hwm"))); // no epoch finished
+            // The session goes on: the same runspace runs the next command.
+            shell.Commands.Clear();
+            Assert.Equal(1, shell.AddCommand("Get-Command").AddParameter("Name", "Invoke-DigitTraining").Invoke().Count);
         }
         finally { Directory.Delete(folder, true); }
     }
