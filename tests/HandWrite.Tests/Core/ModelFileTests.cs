@@ -236,19 +236,23 @@ public sealed class ModelFileTests : IDisposable
         var path = _temp["busy.hwm"];
         ModelFile.Save(a, Meta, path);
         using var stop = new CancellationTokenSource();
-        var seen = new List<string>();
+        using var firstRead = new ManualResetEventSlim();
+        var seen = new System.Collections.Concurrent.ConcurrentQueue<string>();
         var reader = Task.Run(() =>
         {
             while (!stop.IsCancellationRequested)
             {
-                try { seen.Add(ModelFile.ReadInfo(path).WeightsSha256); }
-                catch (HandWriteException ex) { seen.Add("ERROR " + ex.Message); }
+                try { seen.Enqueue(ModelFile.ReadInfo(path).WeightsSha256); }
+                catch (HandWriteException ex) { seen.Enqueue("ERROR " + ex.Message); }
+                firstRead.Set();
             }
         });
-        for (int i = 0; i < 20; i++) ModelFile.Save(i % 2 == 0 ? b : a, Meta, path);
+        // Save while the reader is known to be reading, until it has read a good number of times (bounded).
+        Assert.True(firstRead.Wait(TimeSpan.FromSeconds(30)), "the reader never ran");
+        for (int i = 0; i < 20 || (seen.Count < 20 && i < 500); i++) ModelFile.Save(i % 2 == 0 ? b : a, Meta, path);
         stop.Cancel();
         reader.Wait();
-        Assert.NotEmpty(seen);
+        Assert.True(seen.Count >= 2, $"only {seen.Count} reads overlapped the saves");
         Assert.All(seen, h => Assert.True(h == hashA || h == hashB, h));
         Assert.Empty(Directory.GetFiles(_temp.Path, "*.tmp"));
     }
