@@ -38,6 +38,17 @@ public static class Program
 
         var sessionState = InitialSessionState.CreateDefault2();
         sessionState.ImportPSModule(manifest);
-        return ConsoleShell.Start(sessionState, Banner, Help, args);
+        int exitCode = ConsoleShell.Start(sessionState, Banner, Help, args);
+        // All work is done and every file HandWrite writes is already flushed and renamed into place.
+        // libtorch's OpenMP worker threads and static destructors can race the runtime's own shutdown
+        // and crash the process (SIGSEGV, seen intermittently in CI) after a successful run, turning
+        // exit code 0 into 139; leave without running them.
+        Console.Out.Flush();
+        Console.Error.Flush();
+        if (OperatingSystem.IsLinux()) _exit(exitCode);
+        return exitCode;
     }
+
+    [System.Runtime.InteropServices.DllImport("libc")]
+    static extern void _exit(int status);
 }
