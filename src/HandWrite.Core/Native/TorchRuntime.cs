@@ -74,7 +74,6 @@ public static class TorchRuntime
         if (candidates.Count == 0)
             throw new InvalidOperationException($"TorchSharp's native library {GlueLibrary} was not found beside {torchDir}. Rebuild HandWrite (./build.ps1 or dotnet build).");
 
-        string? loadPath = null;
         foreach (var path in candidates)
         {
             var nugetRoot = Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
@@ -102,7 +101,6 @@ public static class TorchRuntime
                     LoadFix = "already patched " + path;
                     break;
             }
-            loadPath ??= path;
         }
 
         var shim = BuildShim();

@@ -32,8 +32,6 @@ public sealed class TrainingOptions
     public bool Augment => Preset == TrainingPreset.Best;
     public double LabelSmoothing => Preset == TrainingPreset.Best ? 0.05 : 0.0;
     public double WarmupFraction => 0.03;
-    /// <summary>Evaluation batch: above a few hundred images libtorch's CPU convolution slows sharply here.</summary>
-    public int EvaluationBatchSize => 128;
 
     public string CheckpointPath => ModelPath + ".checkpoint";
     public string MetricsCsvPath => Path.ChangeExtension(ModelPath, ".metrics.csv");
