@@ -87,9 +87,8 @@ internal static class ImageDecoding
         sourceSize = swapsAxes ? new SKSizeI(declared.Height, declared.Width) : declared;
 
         int workingSide = workingSideFor?.Invoke(declared) ?? WorkingLongestSide;
-        using var decoded = DecodeFirstFrame(codec, name, workingSide);
-        using var working = ShrinkToWorkingSize(decoded, workingSide);
-        return Orient(working, origin);
+        var decoded = DecodeFirstFrame(codec, name, workingSide);
+        return Orient(ShrinkToWorkingSize(decoded, workingSide), origin);
     }
 
     /// <summary>A line of digits gets the pixel budget of the square working image spent along the line:
@@ -137,7 +136,7 @@ internal static class ImageDecoding
     internal static SKBitmap ToWorkingBitmap(SKBitmap bitmap, Func<SKSizeI, int>? workingSideFor = null)
     {
         var info = new SKImageInfo(bitmap.Width, bitmap.Height, SKColorType.Rgba8888, SKAlphaType.Premul);
-        using var converted = new SKBitmap(info);
+        var converted = new SKBitmap(info);
         using (var canvas = new SKCanvas(converted))
         {
             canvas.Clear(SKColors.Transparent);
@@ -146,16 +145,20 @@ internal static class ImageDecoding
         return ShrinkToWorkingSize(converted, workingSideFor?.Invoke(info.Size) ?? WorkingLongestSide);
     }
 
+    /// <summary>Takes ownership of <paramref name="bitmap"/>: returns it when it already fits (copying a
+    /// bitmap costs as much as decoding a small PNG), otherwise disposes it and returns the shrunk copy.</summary>
     private static SKBitmap ShrinkToWorkingSize(SKBitmap bitmap, int workingSide)
     {
         int longest = Math.Max(bitmap.Width, bitmap.Height);
-        if (longest <= workingSide) return bitmap.Copy();
+        if (longest <= workingSide) return bitmap;
         double f = (double)workingSide / longest;
-        // Area averaging, so a 1-2 px line survives as a fainter line.
-        return Resampling.Resize(bitmap, Math.Max(1, (int)Math.Round(bitmap.Width * f)), Math.Max(1, (int)Math.Round(bitmap.Height * f)));
+        using (bitmap)
+            // Area averaging, so a 1-2 px line survives as a fainter line.
+            return Resampling.Resize(bitmap, Math.Max(1, (int)Math.Round(bitmap.Width * f)), Math.Max(1, (int)Math.Round(bitmap.Height * f)));
     }
 
-    /// <summary>Applies the EXIF origin so the bitmap is upright as a viewer shows it.</summary>
+    /// <summary>Applies the EXIF origin so the bitmap is upright as a viewer shows it. Takes ownership of
+    /// <paramref name="bitmap"/>: returns it unchanged when already upright, otherwise disposes it.</summary>
     internal static SKBitmap Orient(SKBitmap bitmap, SKEncodedOrigin origin)
     {
         float w = bitmap.Width, h = bitmap.Height;
@@ -171,7 +174,8 @@ internal static class ImageDecoding
             SKEncodedOrigin.LeftBottom => new SKMatrix(0, 1, 0, -1, 0, w, 0, 0, 1),
             _ => null,
         };
-        if (matrix is null) return bitmap.Copy();
+        if (matrix is null) return bitmap;
+        using var _ = bitmap;
         bool swaps = matrix.Value.ScaleX == 0;
         var info = new SKImageInfo(swaps ? bitmap.Height : bitmap.Width, swaps ? bitmap.Width : bitmap.Height,
             SKColorType.Rgba8888, SKAlphaType.Premul);

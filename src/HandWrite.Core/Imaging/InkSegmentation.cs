@@ -15,6 +15,8 @@ internal sealed class InkLayer
     /// <summary>True when ink was darker than the paper in the source (after alpha handling).</summary>
     public required bool DarkInk { get; init; }
     public required bool FromAlpha { get; init; }
+    /// <summary>Mean stroke width of the ink above the Otsu level, in working pixels.</summary>
+    public required float StrokeWidth { get; init; }
     /// <summary>Component id of every pixel above the rim level (0 = none); ids index <see cref="Components"/>' Id.</summary>
     public int[] Labels { get; init; } = [];
     /// <summary>The kept components (the digit's pieces, or a whole line's for a number).</summary>
@@ -234,7 +236,7 @@ internal static class InkSegmentation
         return new InkLayer
         {
             Contrast = digit, Threshold = threshold, Bounds = bounds, DarkInk = darkInk, FromAlpha = fromAlpha,
-            Labels = labels, Components = kept,
+            StrokeWidth = seeds.Width, Labels = labels, Components = kept,
         };
     }
 

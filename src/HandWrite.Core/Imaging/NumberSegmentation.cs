@@ -148,7 +148,7 @@ public static class NumberSegmentation
         InkLayer Layer(Func<int, bool> owns, SKRectI box) => new()
         {
             Contrast = InkSegmentation.KeepWithRim(line.Contrast, owners, owns),
-            Threshold = line.Threshold, Bounds = box, DarkInk = line.DarkInk, FromAlpha = line.FromAlpha,
+            Threshold = line.Threshold, Bounds = box, DarkInk = line.DarkInk, FromAlpha = line.FromAlpha, StrokeWidth = line.StrokeWidth,
         };
         var order = Enumerable.Range(0, digits.Count).Where(d => !bounds[d].IsEmpty).OrderBy(d => bounds[d].Left + bounds[d].Right).ToList();
         var undivided = new List<(int First, int Count, InkLayer Whole)>();
