@@ -50,10 +50,11 @@ public sealed class BenchmarkResult
     public required string TrainSetting { get; init; }
     public required double TrainSpeedupVsNaive { get; init; }
 
-    /// <summary>Inference.Logits over many test images, fp32.</summary>
+    /// <summary>Inference.Logits over many test images, as evaluation and prediction run it (see <see cref="EvalPrecision"/>).</summary>
     public required double EvalImagesPerSecond { get; init; }
     public required double EvalGFlops { get; init; }
     public required int EvalBatchSize { get; init; }
+    public required string EvalPrecision { get; init; }
 
     /// <summary>One PNG end to end (decode, preprocess, forward), warm.</summary>
     public required double PredictP50Milliseconds { get; init; }

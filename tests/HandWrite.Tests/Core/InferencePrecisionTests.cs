@@ -1,0 +1,57 @@
+using HandWrite.Core.Data;
+using HandWrite.Core.Evaluation;
+using HandWrite.Core.Model;
+using HandWrite.Core.Native;
+using static TorchSharp.torch;
+
+namespace HandWrite.Tests.Core;
+
+/// <summary>Inference computes in bf16 where the CPU has it and re-runs close calls in fp32: the answers must
+/// be fp32's, and bf16 must stay well inside the re-check margin that guarantees it.</summary>
+[Collection(TrainedModelCollection.Name)]
+public sealed class InferencePrecisionTests(TrainedModelFixture trained)
+{
+    [Fact]
+    public void DefaultInferenceGivesTheFloat32AnswersOnTheMnistTestSet()
+    {
+        var (model, _) = ModelFile.Load(trained.ModelPath);
+        using var test = MnistDataset.LoadTest(TestEnvironment.MnistFolder);
+        using var scope = NewDisposeScope();
+        var images = test.Images.narrow(0, 0, 4000);
+
+        var exact = Inference.Logits(model, images, ScalarType.Float32, Inference.BatchSize);
+        var fast = Inference.Logits(model, images);
+        Assert.Equal(exact.shape, fast.shape);
+        Assert.Equal(0L, fast.argmax(1).ne(exact.argmax(1)).sum().item<long>());
+        float largest = fast.softmax(1).sub(exact.softmax(1)).abs().max().item<float>();
+        Assert.True(largest < Inference.RecheckMargin / 2, $"probabilities moved by {largest:0.0000}");
+
+        if (!CpuInfo.HasNativeBFloat16) return;
+        Assert.Equal(ScalarType.BFloat16, Inference.ComputeType);
+        // Without the re-check, bf16 alone moves probabilities by the same small amount: the margin is what makes it exact.
+        var bf16Only = model.forward(MnistDataset.Normalize(images.narrow(0, 0, 256)).to(ScalarType.BFloat16)).to(ScalarType.Float32);
+        float drift = bf16Only.softmax(1).sub(exact.narrow(0, 0, 256).softmax(1)).abs().max().item<float>();
+        Assert.InRange(drift, 1e-6f, Inference.RecheckMargin / 2);
+    }
+
+    [Fact]
+    public void CloseCallsAreRecomputedInFloat32()
+    {
+        if (!CpuInfo.HasNativeBFloat16) return;
+        var (model, _) = ModelFile.Load(trained.ModelPath);
+        using var scope = NewDisposeScope();
+        // Blends of two digits are the close calls: their two best classes are near each other.
+        using var test = MnistDataset.LoadTest(TestEnvironment.MnistFolder);
+        var a = test.Images.narrow(0, 0, 200);
+        var b = test.Images.narrow(0, 200, 200);
+        var blends = cat([a, a.mul(0.5).add(b.mul(0.5)), b], 0);
+
+        var exact = Inference.Logits(model, blends, ScalarType.Float32, Inference.BatchSize).softmax(1);
+        var fast = Inference.Logits(model, blends).softmax(1);
+        var top2 = exact.topk(2, 1).values;
+        var close = top2.select(1, 0).sub(top2.select(1, 1)).lt(Inference.RecheckMargin / 2).nonzero().squeeze(1);
+        Assert.True(close.shape[0] > 0, "the blends produced no close calls, so this test could not fail");
+        // Close calls carry exactly fp32's probabilities.
+        Assert.True(fast.index_select(0, close).allclose(exact.index_select(0, close), rtol: 0, atol: 1e-5));
+    }
+}
