@@ -13,39 +13,44 @@ internal static class Morphology
         int w = source.Width, h = source.Height;
         var line = new float[Math.Max(w, h)];
         var output = new float[Math.Max(w, h)];
+        int padded = Math.Max(w, h) + 2 * Math.Max(radiusX, radiusY);
+        var prefix = new float[padded];
+        var suffix = new float[padded];
         if (radiusX > 0)
             for (int y = 0; y < h; y++)
             {
                 Array.Copy(result.Data, y * w, line, 0, w);
-                Filter1D(line, w, radiusX, max, output);
+                Filter1D(line, w, radiusX, max, output, prefix, suffix);
                 Array.Copy(output, 0, result.Data, y * w, w);
             }
         if (radiusY > 0)
             for (int x = 0; x < w; x++)
             {
                 for (int y = 0; y < h; y++) line[y] = result.Data[y * w + x];
-                Filter1D(line, h, radiusY, max, output);
+                Filter1D(line, h, radiusY, max, output, prefix, suffix);
                 for (int y = 0; y < h; y++) result.Data[y * w + x] = output[y];
             }
         return result;
     }
 
     /// <summary>van Herk / Gil-Werman running max (or min): block prefix and suffix extrema.</summary>
-    private static void Filter1D(float[] input, int n, int radius, bool max, float[] output)
+    private static void Filter1D(float[] input, int n, int radius, bool max, float[] output, float[] prefix, float[] suffix)
     {
         int window = 2 * radius + 1;
         int padded = n + 2 * radius;
         float fill = max ? float.NegativeInfinity : float.PositiveInfinity;
-        var prefix = new float[padded];
-        var suffix = new float[padded];
-        float Read(int p) => p >= radius && p < n + radius ? input[p - radius] : fill;
-        float Pick(float a, float b) => max ? Math.Max(a, b) : Math.Min(a, b);
         for (int p = 0; p < padded; p++)
-            prefix[p] = p % window == 0 ? Read(p) : Pick(prefix[p - 1], Read(p));
+        {
+            float v = p >= radius && p < n + radius ? input[p - radius] : fill;
+            prefix[p] = p % window == 0 ? v : max ? Math.Max(prefix[p - 1], v) : Math.Min(prefix[p - 1], v);
+        }
         for (int p = padded - 1; p >= 0; p--)
-            suffix[p] = p == padded - 1 || (p + 1) % window == 0 ? Read(p) : Pick(suffix[p + 1], Read(p));
+        {
+            float v = p >= radius && p < n + radius ? input[p - radius] : fill;
+            suffix[p] = p == padded - 1 || (p + 1) % window == 0 ? v : max ? Math.Max(suffix[p + 1], v) : Math.Min(suffix[p + 1], v);
+        }
         for (int i = 0; i < n; i++)
-            output[i] = Pick(suffix[i], prefix[i + window - 1]);
+            output[i] = max ? Math.Max(suffix[i], prefix[i + window - 1]) : Math.Min(suffix[i], prefix[i + window - 1]);
     }
 
     /// <summary>Euclidean distance from every pixel to the nearest pixel where <paramref name="feature"/> is
