@@ -33,24 +33,37 @@ internal static class Morphology
         return result;
     }
 
-    /// <summary>van Herk / Gil-Werman running max (or min): block prefix and suffix extrema.</summary>
+    /// <summary>van Herk / Gil-Werman running max (or min): block prefix and suffix extrema, three
+    /// comparisons per sample whatever the window.</summary>
     private static void Filter1D(float[] input, int n, int radius, bool max, float[] output, float[] prefix, float[] suffix)
+    {
+        if (max) Filter1D<MaxOf>(input, n, radius, output, prefix, suffix);
+        else Filter1D<MinOf>(input, n, radius, output, prefix, suffix);
+    }
+
+    private interface IPick { static abstract float Fill { get; } static abstract float Pick(float a, float b); }
+    private readonly struct MaxOf : IPick { public static float Fill => float.NegativeInfinity; public static float Pick(float a, float b) => a > b ? a : b; }
+    private readonly struct MinOf : IPick { public static float Fill => float.PositiveInfinity; public static float Pick(float a, float b) => a < b ? a : b; }
+
+    private static void Filter1D<T>(float[] input, int n, int radius, float[] output, float[] prefix, float[] suffix) where T : IPick
     {
         int window = 2 * radius + 1;
         int padded = n + 2 * radius;
-        float fill = max ? float.NegativeInfinity : float.PositiveInfinity;
-        for (int p = 0; p < padded; p++)
+        // The input shifted right by radius, with Fill outside it.
+        var src = prefix.AsSpan(0, padded);
+        src[..radius].Fill(T.Fill);
+        input.AsSpan(0, n).CopyTo(src[radius..]);
+        src[(radius + n)..].Fill(T.Fill);
+        for (int blockStart = 0; blockStart < padded; blockStart += window)
         {
-            float v = p >= radius && p < n + radius ? input[p - radius] : fill;
-            prefix[p] = p % window == 0 ? v : max ? Math.Max(prefix[p - 1], v) : Math.Min(prefix[p - 1], v);
-        }
-        for (int p = padded - 1; p >= 0; p--)
-        {
-            float v = p >= radius && p < n + radius ? input[p - radius] : fill;
-            suffix[p] = p == padded - 1 || (p + 1) % window == 0 ? v : max ? Math.Max(suffix[p + 1], v) : Math.Min(suffix[p + 1], v);
+            int blockEnd = Math.Min(padded, blockStart + window);
+            suffix[blockEnd - 1] = src[blockEnd - 1];
+            for (int p = blockEnd - 2; p >= blockStart; p--) suffix[p] = T.Pick(suffix[p + 1], src[p]);
+            // Prefix overwrites src in place: each prefix value needs only the source sample at its own position.
+            for (int p = blockStart + 1; p < blockEnd; p++) src[p] = T.Pick(src[p - 1], src[p]);
         }
         for (int i = 0; i < n; i++)
-            output[i] = max ? Math.Max(suffix[i], prefix[i + window - 1]) : Math.Min(suffix[i], prefix[i + window - 1]);
+            output[i] = T.Pick(suffix[i], prefix[i + window - 1]);
     }
 
     /// <summary>Euclidean distance from every pixel to the nearest pixel where <paramref name="feature"/> is
