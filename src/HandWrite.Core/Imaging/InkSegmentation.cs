@@ -186,6 +186,9 @@ internal static class InkSegmentation
         {
             int along = (int)(0.95 * (horizontal ? w : h)) / 2, across = 2;
             var thick = horizontal ? Morphology.RectFilter(contrast, 0, across, max: true) : Morphology.RectFilter(contrast, across, 0, max: true);
+            // The erosion is positive only inside a run of positive values as long as its shortest (border-clipped)
+            // window; without such a run the opening is zero everywhere, so skip it (clean drawings, most pictures).
+            if (!HasPositiveRun(thick, horizontal, Math.Min(horizontal ? w : h, along + 1))) continue;
             var eroded = horizontal ? Morphology.RectFilter(thick, along, 0, max: false) : Morphology.RectFilter(thick, 0, along, max: false);
             var opened = horizontal ? Morphology.RectFilter(eroded, along, 0, max: true) : Morphology.RectFilter(eroded, 0, along, max: true);
             for (int i = 0; i < lines.Data.Length; i++) lines.Data[i] = Math.Max(lines.Data[i], opened.Data[i]);
@@ -193,6 +196,24 @@ internal static class InkSegmentation
         var result = new Plane(w, h);
         for (int i = 0; i < result.Data.Length; i++) result.Data[i] = Math.Max(0f, contrast.Data[i] - lines.Data[i]);
         return result;
+    }
+
+    /// <summary>True when some row (or column) holds at least <paramref name="length"/> consecutive values above 0.</summary>
+    internal static bool HasPositiveRun(Plane plane, bool alongRows, int length)
+    {
+        int w = plane.Width, h = plane.Height;
+        int lines = alongRows ? h : w, count = alongRows ? w : h;
+        for (int line = 0; line < lines; line++)
+        {
+            int run = 0;
+            for (int k = 0; k < count; k++)
+            {
+                float v = alongRows ? plane.Data[line * w + k] : plane.Data[k * w + line];
+                run = v > 0f ? run + 1 : 0;
+                if (run >= length) return true;
+            }
+        }
+        return false;
     }
 
     internal static InkLayer? Segment(Plane contrast, bool darkInk, bool fromAlpha, out string? blankReason, int maxComponents = MaxDigitComponents)

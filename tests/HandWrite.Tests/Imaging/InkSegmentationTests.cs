@@ -81,6 +81,48 @@ public sealed class InkSegmentationTests
     }
 
     [Fact]
+    public void SkippingTheOpeningWhereNoLongRunExistsNeverChangesTheResult()
+    {
+        // Reference: the opening computed for both orientations, always.
+        static Plane Reference(Plane contrast)
+        {
+            int w = contrast.Width, h = contrast.Height;
+            var lines = new Plane(w, h);
+            foreach (bool horizontal in new[] { true, false })
+            {
+                int along = (int)(0.95 * (horizontal ? w : h)) / 2;
+                var thick = horizontal ? Morphology.RectFilter(contrast, 0, 2, max: true) : Morphology.RectFilter(contrast, 2, 0, max: true);
+                var eroded = horizontal ? Morphology.RectFilter(thick, along, 0, max: false) : Morphology.RectFilter(thick, 0, along, max: false);
+                var opened = horizontal ? Morphology.RectFilter(eroded, along, 0, max: true) : Morphology.RectFilter(eroded, 0, along, max: true);
+                for (int i = 0; i < lines.Data.Length; i++) lines.Data[i] = Math.Max(lines.Data[i], opened.Data[i]);
+            }
+            return new Plane(w, h, contrast.Data.Select((v, i) => Math.Max(0f, v - lines.Data[i])).ToArray());
+        }
+
+        var random = new Random(11);
+        int unchanged = 0, changed = 0;
+        for (int trial = 0; trial < 60; trial++)
+        {
+            int w = random.Next(8, 90), h = random.Next(8, 90);
+            var contrast = new Plane(w, h);
+            // Segments around the critical length (half the side), in both directions, some touching a border.
+            for (int s = 0; s < random.Next(1, 6); s++)
+            {
+                bool horizontal = random.Next(2) == 0;
+                int side = horizontal ? w : h, length = random.Next(side / 3, side + 1);
+                int start = random.Next(0, side - length + 1), at = random.Next(0, horizontal ? h : w);
+                float value = (float)random.NextDouble();
+                for (int k = start; k < start + length; k++)
+                    if (horizontal) contrast[k, at] = value; else contrast[at, k] = value;
+            }
+            var expected = Reference(contrast);
+            Assert.Equal(expected.Data, InkSegmentation.RemoveRuledLines(contrast).Data);
+            if (expected.Data.SequenceEqual(contrast.Data)) unchanged++; else changed++;
+        }
+        Assert.True(unchanged > 5 && changed > 5, $"cases with nothing removed {unchanged}, with lines removed {changed}: both kinds must occur");
+    }
+
+    [Fact]
     public void OtsuSplitsTwoPopulations()
     {
         var values = Enumerable.Repeat(0.05f, 900).Concat(Enumerable.Repeat(0.8f, 100)).ToArray();
