@@ -103,8 +103,30 @@ public sealed class HostAndScriptTests(EngineTrainedModelFixture model)
     [Fact]
     public void Build_script_runs_through_the_engine_and_says_how_to_import_the_module()
     {
-        var run = PowerShellHarness.Run("param($Root, $Configuration) & (Join-Path $Root 'build.ps1') -Configuration $Configuration | Out-Null",
-            new Dictionary<string, object> { ["Root"] = PowerShellHarness.RepoRoot, ["Configuration"] = PowerShellHarness.Configuration }).AssertNoErrors();
-        Assert.Contains(run.Information, i => i.Contains($"Import-Module '{PowerShellHarness.ModuleManifest}'"));
+        // Built in a copy of the sources: building this checkout in place would rewrite, under running tests and
+        // hosts, the native libraries they have loaded (and undo the libstdc++ patch of those copies).
+        var root = TestEnvironment.NewTempFolder("build-copy");
+        try
+        {
+            CopySources(PowerShellHarness.RepoRoot, root);
+            var run = PowerShellHarness.Run("param($Root, $Configuration) & (Join-Path $Root 'build.ps1') -Configuration $Configuration | Out-Null",
+                new Dictionary<string, object> { ["Root"] = root, ["Configuration"] = PowerShellHarness.Configuration }).AssertNoErrors();
+            var manifest = Path.Combine(root, "out", "HandWrite", "HandWrite.psd1");
+            Assert.Contains(run.Information, i => i.Contains($"Import-Module '{manifest}'"));
+            Assert.True(File.Exists(manifest));
+            Assert.True(File.Exists(Path.Combine(root, "out", "HandWrite", "TorchSharp.dll")), "the module folder lacks TorchSharp");
+        }
+        finally { Directory.Delete(root, true); }
+    }
+
+    /// <summary>The checkout without build output, version control or test results.</summary>
+    static void CopySources(string from, string to)
+    {
+        string[] skipped = ["bin", "obj", "out", ".git", "TestResults"];
+        foreach (var dir in Directory.EnumerateDirectories(from))
+            if (!skipped.Contains(Path.GetFileName(dir)))
+                CopySources(dir, Directory.CreateDirectory(Path.Combine(to, Path.GetFileName(dir))).FullName);
+        foreach (var file in Directory.EnumerateFiles(from))
+            File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
     }
 }
