@@ -50,7 +50,9 @@ public static class ModelBenchmark
             var ours = new List<double>();
             using (var source = LoadTrainingArrays(folder, trainImages))
             {
-                using var naiveModel = new HandWriteCnn();
+                using var naiveModel = HandWriteCnn.Create(1);
+                using var naiveDropout = new Generator(1);
+                naiveModel.RandomSource = naiveDropout; // not libtorch's global generator, which other work in the process may be seeding
                 using var naiveOptimizer = optim.Adam(naiveModel.parameters(), 1e-3);
                 NaiveTrain(naiveModel, naiveOptimizer, source, Math.Min(trainImages, 2 * NaiveBatchSize), ct); // warm-up
                 // Interleaved, so a neighbour's load on the shared cores hits both alike.
@@ -140,11 +142,12 @@ public static class ModelBenchmark
     /// <summary>GFLOP/s of an n x n x n matmul (2n^3 flops) in fp32 and bf16, median of repeats after a warm-up.</summary>
     internal static (double Float32, double BFloat16) MatmulGFlops(int n, int repeats, CancellationToken ct)
     {
+        using var random = new Generator(1);
         double Measure(ScalarType type)
         {
             using var scope = NewDisposeScope();
-            var a = randn(n, n).to(type);
-            var b = randn(n, n).to(type);
+            var a = randn([n, n], generator: random).to(type);
+            var b = randn([n, n], generator: random).to(type);
             mm(a, b).Dispose(); // warm-up: thread pool, kernel selection
             double flops = 2.0 * n * n * n;
             int calls = Math.Max(1, (int)(4e9 / flops)); // a few GFLOP per timing, so the timer's resolution does not matter
@@ -231,8 +234,7 @@ public static class ModelBenchmark
     static string WriteFreshModel(string tempFolder)
     {
         var path = Path.Combine(tempFolder, "fresh.hwm");
-        manual_seed(1);
-        using var model = new HandWriteCnn();
+        using var model = HandWriteCnn.Create(1);
         ModelFile.Save(model, new ModelMetadata(HandWriteCnn.ArchitectureName, 0, 1, 0, DateTimeOffset.UtcNow, "untrained (benchmark)"), path);
         return path;
     }

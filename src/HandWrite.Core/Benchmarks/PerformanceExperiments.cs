@@ -56,10 +56,8 @@ public static class PerformanceExperiments
         var folder = MnistSource.Locate(dataPath, null, ct);
         using var test = MnistDataset.LoadTest(folder);
         using var data = test.Images.narrow(0, 0, Math.Min(images, test.Count)).contiguous();
-        manual_seed(1);
-        using var model = new HandWriteCnn();
-        manual_seed(1);
-        using var channelsLast = new HandWriteCnn();
+        using var model = HandWriteCnn.Create(1);
+        using var channelsLast = HandWriteCnn.Create(1);
         SetConvolutionLayout(model, channelsLast: false);
         model.eval(); channelsLast.eval();
         return Interleave(variants.Select(v => v.Name).ToList(), rounds, i =>
@@ -138,13 +136,14 @@ public static class PerformanceExperiments
     /// <summary>The Trainer's step (same ops, loss and bookkeeping) with the variant's changes; a fresh model each time, two warm-up steps untimed.</summary>
     internal static double TrainingRate(TrainingVariant v, DigitTensors data, int images, CancellationToken ct) => WithThreads(v.Threads, () =>
     {
-        manual_seed(1);
-        using var model = new HandWriteCnn();
+        using var model = HandWriteCnn.Create(1);
+        using var random = new Generator(1);
+        model.RandomSource = random;
         SetConvolutionLayout(model, v.ChannelsLast);
         if (v.BFloat16Weights) model.to(ScalarType.BFloat16);
         using var optimizer = optim.Adam(model.parameters(), 1e-3);
         model.train();
-        using var order = randperm(data.Count);
+        using var order = randperm(data.Count, generator: random);
         using var shuffledImages = v.NarrowBatches ? data.Images.index_select(0, order) : null;
         using var shuffledLabels = v.NarrowBatches ? data.Labels.index_select(0, order) : null;
         int batches = Math.Max(1, (images + v.BatchSize - 1) / v.BatchSize);

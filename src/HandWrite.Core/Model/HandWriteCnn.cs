@@ -15,17 +15,40 @@ public sealed class HandWriteCnn : Module<Tensor, Tensor>
     public const string ArchitectureName = "HandWrite CNN v1";
     public const long ExpectedParameterCount = 1_880_330;
 
-    readonly Conv2d conv1 = Conv2d(1, 32, 3, padding: 1);
-    readonly Conv2d conv2 = Conv2d(32, 64, 3, padding: 1);
-    readonly Conv2d conv3 = Conv2d(64, 128, 3, padding: 1);
-    readonly Conv2d conv4 = Conv2d(128, 128, 3, padding: 1);
-    readonly Linear fc1 = Linear(128 * 7 * 7, 256);
+    readonly Conv2d conv1, conv2, conv3, conv4;
+    readonly Linear fc1, fc2, fc3;
     const double DropoutRate = 0.5;
-    readonly Linear fc2 = Linear(256, 128);
-    readonly Linear fc3 = Linear(128, 10);
 
+    /// <summary>
+    /// Held while anything draws from or seeds libtorch's process-wide generator: every construction (the
+    /// layers' initial weights come from it) and <see cref="Create"/>. So a seeded model gets the same weights
+    /// whatever else the process (other runspaces, tests, the benchmark) does at the same moment.
+    /// </summary>
+    internal static readonly object GlobalRandomLock = new();
+
+    /// <summary>A freshly initialised network whose weights depend only on <paramref name="seed"/>.</summary>
+    public static HandWriteCnn Create(long seed)
+    {
+        lock (GlobalRandomLock)
+        {
+            manual_seed(seed);
+            return new HandWriteCnn();
+        }
+    }
+
+    /// <summary>A freshly initialised network drawing from libtorch's global generator (unseeded: see <see cref="Create"/>).</summary>
     public HandWriteCnn() : base(nameof(HandWriteCnn))
     {
+        lock (GlobalRandomLock)
+        {
+            conv1 = Conv2d(1, 32, 3, padding: 1);
+            conv2 = Conv2d(32, 64, 3, padding: 1);
+            conv3 = Conv2d(64, 128, 3, padding: 1);
+            conv4 = Conv2d(128, 128, 3, padding: 1);
+            fc1 = Linear(128 * 7 * 7, 256);
+            fc2 = Linear(256, 128);
+            fc3 = Linear(128, 10);
+        }
         RegisterComponents();
         // Channels-last conv weights make oneDNN choose its NHWC kernels and skip the layout
         // conversions around every convolution: about 1.3x faster training, up to 2.5x bf16 inference

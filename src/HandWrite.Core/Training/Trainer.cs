@@ -14,8 +14,6 @@ namespace HandWrite.Core.Training;
 /// <summary>The training loop, top to bottom. Hyper-parameters come from <see cref="TrainingOptions"/>.</summary>
 public static class Trainer
 {
-    static readonly object GlobalRandomLock = new();
-
     /// <summary>Fails before any work when the model (or its side files) could not be written.</summary>
     public static void CheckOutputWritable(string modelPath) => AtomicFile.CheckWritable(modelPath);
 
@@ -32,15 +30,8 @@ public static class Trainer
         using var _train = train;
         using var _validation = validation;
 
-        // Initial weights come from libtorch's global generator: seed and build under one lock so that
-        // trainings started at once in one process (runspaces, tests) cannot interleave their draws.
-        HandWriteCnn model;
-        lock (GlobalRandomLock)
-        {
-            manual_seed(options.Seed);
-            model = new HandWriteCnn();
-        }
-        using var _model = model;
+        // Initial weights come from libtorch's global generator, seeded and drawn under its lock.
+        using var model = HandWriteCnn.Create(options.Seed);
         // Everything random after initialisation (order, augmentation, dropout) draws from this run's own generator.
         using var random = new Generator((ulong)options.Seed);
         model.RandomSource = random;

@@ -27,10 +27,9 @@ public sealed class CheckpointTests : IDisposable
     /// <summary>A checkpoint after one Adam step, so the optimizer state is not empty; returns the weights hash saved.</summary>
     string SaveCheckpoint()
     {
-        manual_seed(9);
-        using var model = new HandWriteCnn();
+        using var model = HandWriteCnn.Create(9);
         using var adam = optim.Adam(model.parameters(), 1e-3);
-        using (var loss = model.forward(randn(4, 1, 28, 28)).sum()) { loss.backward(); adam.step(); }
+        using (var loss = model.forward(TestNoise.Normal(4, 1, 28, 28)).sum()) { loss.backward(); adam.step(); }
         Checkpoint.Save(Options.CheckpointPath, model, adam, 1, History, Options);
         return ModelFile.WeightsSha256(model);
     }
@@ -38,8 +37,7 @@ public sealed class CheckpointTests : IDisposable
     HandWriteException LoadFails(byte[] bytes, string because)
     {
         File.WriteAllBytes(Options.CheckpointPath, bytes);
-        manual_seed(10);
-        using var model = new HandWriteCnn();
+        using var model = HandWriteCnn.Create(10);
         using var adam = optim.Adam(model.parameters(), 1e-3);
         long before = GC.GetAllocatedBytesForCurrentThread();
         var ex = Record.Exception(() => Checkpoint.Load(Options.CheckpointPath, model, adam, Options));
@@ -62,8 +60,7 @@ public sealed class CheckpointTests : IDisposable
     public void Round_trip_restores_weights_epoch_and_history()
     {
         var saved = SaveCheckpoint();
-        manual_seed(10);
-        using var model = new HandWriteCnn();
+        using var model = HandWriteCnn.Create(10);
         using var adam = optim.Adam(model.parameters(), 1e-3);
         Assert.NotEqual(saved, ModelFile.WeightsSha256(model));
         var (epoch, history) = Checkpoint.Load(Options.CheckpointPath, model, adam, Options);

@@ -60,3 +60,14 @@ internal sealed class TempFolder : IDisposable
 /// <summary>Tests that run libtorch work go through this collection so they do not compete for the 2 shared cores.</summary>
 [CollectionDefinition(Name)]
 public sealed class TorchCollection { public const string Name = "Torch (serial)"; }
+
+/// <summary>Noise for network inputs from a private generator: libtorch's global one is seeded by model
+/// construction in tests running in parallel, and drawing from it here could change their weights.</summary>
+internal static class TestNoise
+{
+    public static TorchSharp.torch.Tensor Normal(params long[] shape)
+    {
+        using var generator = new TorchSharp.torch.Generator(12345);
+        return TorchSharp.torch.randn(shape, generator: generator);
+    }
+}

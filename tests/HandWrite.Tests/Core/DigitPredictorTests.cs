@@ -16,8 +16,7 @@ public sealed class DigitPredictorTests : IDisposable
 
     string SaveModel(string name, long seed)
     {
-        manual_seed(seed);
-        using var m = new HandWriteCnn();
+        using var m = HandWriteCnn.Create(seed);
         var path = _temp[name];
         ModelFile.Save(m, Meta, path);
         return path;

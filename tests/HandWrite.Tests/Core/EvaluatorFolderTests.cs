@@ -19,8 +19,7 @@ public sealed class EvaluatorFolderTests : IDisposable
     public EvaluatorFolderTests()
     {
         TorchRuntime.EnsureInitialized();
-        TorchSharp.torch.manual_seed(8);
-        using var m = new HandWriteCnn();
+        using var m = HandWriteCnn.Create(8);
         _model = _temp["model.hwm"];
         ModelFile.Save(m, new ModelMetadata(HandWriteCnn.ArchitectureName, 1, 8, 0.1, DateTimeOffset.UnixEpoch, "Seed"), _model);
     }

@@ -11,7 +11,36 @@ public sealed class HandWriteCnnTests
 
     static bool Same(Tensor a, Tensor b) => a.shape.SequenceEqual(b.shape) && a.eq(b).all().item<bool>();
 
-    static HandWriteCnn NewModel(long seed) { manual_seed(seed); return new HandWriteCnn(); }
+    static HandWriteCnn NewModel(long seed) => HandWriteCnn.Create(seed);
+
+    [Fact]
+    public void Seeded_construction_gives_the_same_weights_while_other_threads_build_and_seed_models()
+    {
+        string expected;
+        using (var reference = NewModel(21)) expected = ModelFile.WeightsSha256(reference);
+        using var stop = new CancellationTokenSource();
+        var noise = Enumerable.Range(0, 2).Select(t => Task.Run(() =>
+        {
+            for (long i = 0; !stop.IsCancellationRequested; i++)
+            {
+                using var unseeded = new HandWriteCnn();
+                using var other = HandWriteCnn.Create(100 + i);
+            }
+        })).ToArray();
+        try
+        {
+            for (int i = 0; i < 8; i++)
+            {
+                using var model = NewModel(21);
+                Assert.Equal(expected, ModelFile.WeightsSha256(model));
+            }
+        }
+        finally
+        {
+            stop.Cancel();
+            Task.WaitAll(noise);
+        }
+    }
 
     [Fact]
     public void Output_is_N_by_10_logits_for_any_batch_size()
@@ -21,7 +50,7 @@ public sealed class HandWriteCnnTests
         using var _ = no_grad();
         foreach (var n in new[] { 1, 3, 64 })
         {
-            using var x = randn(n, 1, 28, 28);
+            using var x = TestNoise.Normal(n, 1, 28, 28);
             using var y = model.forward(x);
             Assert.Equal(new long[] { n, 10 }, y.shape);
             Assert.Equal(ScalarType.Float32, y.dtype);
@@ -46,7 +75,7 @@ public sealed class HandWriteCnnTests
     {
         using var model = NewModel(3);
         using var _ = no_grad();
-        using var x = randn(16, 1, 28, 28);
+        using var x = TestNoise.Normal(16, 1, 28, 28);
         model.eval();
         using var e1 = model.forward(x);
         using var e2 = model.forward(x);
@@ -69,7 +98,7 @@ public sealed class HandWriteCnnTests
         using var model = NewModel(5);
         model.eval();
         using var _ = no_grad();
-        using var x = randn(32, 1, 28, 28);
+        using var x = TestNoise.Normal(32, 1, 28, 28);
         using var fp32 = model.forward(x);
         using var xb = x.to(ScalarType.BFloat16);
         using var bf16 = model.forward(xb);
@@ -87,7 +116,7 @@ public sealed class HandWriteCnnTests
     {
         using var model = NewModel(6);
         model.train();
-        using var x = randn(8, 1, 28, 28).to(ScalarType.BFloat16);
+        using var x = TestNoise.Normal(8, 1, 28, 28).to(ScalarType.BFloat16);
         using var loss = model.forward(x).to(ScalarType.Float32).sum();
         loss.backward();
         foreach (var (name, p) in model.named_parameters())

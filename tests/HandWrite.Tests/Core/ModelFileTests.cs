@@ -20,7 +20,7 @@ public sealed class ModelFileTests : IDisposable
     public ModelFileTests() => TorchRuntime.EnsureInitialized();
     public void Dispose() => _temp.Dispose();
 
-    static HandWriteCnn Model(long seed) { manual_seed(seed); return new HandWriteCnn(); }
+    static HandWriteCnn Model(long seed) => HandWriteCnn.Create(seed);
 
     static readonly Lazy<byte[]> ValidBytes = new(() => { TorchRuntime.EnsureInitialized(); using var m = Model(11); return ModelFile.Serialize(m, Meta); });
 
@@ -207,7 +207,7 @@ public sealed class ModelFileTests : IDisposable
             Assert.Equal(HandWriteCnn.ExpectedParameterCount, info.ParameterCount);
             Assert.False(loaded.training, "Load returns the model in eval mode");
             using var _ = no_grad();
-            using var x = randn(4, 1, 28, 28);
+            using var x = TestNoise.Normal(4, 1, 28, 28);
             m.eval();
             Assert.True(m.forward(x).eq(loaded.forward(x)).all().item<bool>());
         }

@@ -81,15 +81,14 @@ public sealed class TorchRuntimeTests
             Assert.Equal(2, dup2(fd, 2));
             var marker = "handwrite-stderr-capture-works\n"u8.ToArray();
             write(2, marker, marker.Length); // proves the capture sees native writes to fd 2
-            manual_seed(1);
-            using var model = new HandWriteCnn();
+            using var model = HandWriteCnn.Create(1);
             model.eval();
             using (no_grad())
             using (var scope = NewDisposeScope())
             {
                 foreach (var n in new[] { 1, 16, 64 })
-                    model.forward(randn(n, 1, 28, 28));
-                nn.functional.conv2d(randn(32, 3, 64, 64), randn(16, 3, 5, 5));
+                    model.forward(TestNoise.Normal(n, 1, 28, 28));
+                nn.functional.conv2d(TestNoise.Normal(32, 3, 64, 64), TestNoise.Normal(16, 3, 5, 5));
             }
         }
         finally
