@@ -80,8 +80,7 @@ public static class DigitPreprocessor
     {
         int longest = Math.Max(working.Width, working.Height);
         if (longest < 2 * CoarseSide) return null;
-        double f = (double)CoarseSide / longest;
-        using var coarse = Resampling.Resize(working, Math.Max(1, (int)Math.Round(working.Width * f)), Math.Max(1, (int)Math.Round(working.Height * f)));
+        using var coarse = Resampling.ResizeLongestSide(working, CoarseSide);
         var ink = InkSegmentation.Extract(coarse, out _);
         if (ink is null || ink.StrokeWidth < MinCoarseStrokeWidth) return null;
         return Math.Max(ink.Bounds.Width, ink.Bounds.Height) >= MinCoarseExtent ? ink : null;

@@ -151,10 +151,9 @@ internal static class ImageDecoding
     {
         int longest = Math.Max(bitmap.Width, bitmap.Height);
         if (longest <= workingSide) return bitmap;
-        double f = (double)workingSide / longest;
         using (bitmap)
             // Area averaging, so a 1-2 px line survives as a fainter line.
-            return Resampling.Resize(bitmap, Math.Max(1, (int)Math.Round(bitmap.Width * f)), Math.Max(1, (int)Math.Round(bitmap.Height * f)));
+            return Resampling.ResizeLongestSide(bitmap, workingSide);
     }
 
     /// <summary>Applies the EXIF origin so the bitmap is upright as a viewer shows it. Takes ownership of

@@ -31,6 +31,13 @@ internal static class Resampling
         return result;
     }
 
+    /// <summary>A new bitmap whose longest side is <paramref name="longestSide"/>, aspect kept (area averaging when shrinking).</summary>
+    public static SKBitmap ResizeLongestSide(SKBitmap source, int longestSide)
+    {
+        double f = (double)longestSide / Math.Max(source.Width, source.Height);
+        return Resize(source, Math.Max(1, (int)Math.Round(source.Width * f)), Math.Max(1, (int)Math.Round(source.Height * f)));
+    }
+
     private static SKBitmap Checked(SKBitmap? bitmap) =>
         bitmap ?? throw new InvalidOperationException("Skia could not resize the image.");
 }
