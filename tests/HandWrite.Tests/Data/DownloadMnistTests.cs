@@ -459,6 +459,8 @@ sealed class LoopbackServer : IAsyncDisposable
         }
         catch (OperationCanceledException) { }
         catch (ObjectDisposedException) { }
+        // Stopped between two accepts: the listener says "not listening" instead of honouring the token.
+        catch (InvalidOperationException) when (_stop.IsCancellationRequested) { }
     }
 
     async Task ServeAsync(TcpClient client)
