@@ -62,7 +62,8 @@ public static class DigitPreprocessor
         return new DigitImage(MnistLayout.Layout(ink), null, sourceWidth, sourceHeight);
     }
 
-    /// <summary>Long side of the small copy analysed first.</summary>
+    /// <summary>Long side of the small copy analysed first, roughly: the picture is shrunk by the whole factor
+    /// nearest to longest side / CoarseSide, so the copy's long side is between about 80 and 120 px.</summary>
     internal const int CoarseSide = 96;
     /// <summary>The coarse result is kept only when its strokes are at least this wide (so they were not
     /// thinned away or merged by the shrink) ...</summary>
@@ -71,17 +72,18 @@ public static class DigitPreprocessor
     internal const int MinCoarseExtent = 32;
 
     /// <summary>
-    /// The ink found on a copy shrunk to <see cref="CoarseSide"/> px, when that is enough: the output is 20 px,
-    /// so a bold digit filling the picture keeps its shape at 96 px, and every later step costs a fraction
-    /// (a 280 px picture has 8.5 times the pixels, a 512 px one 28 times). Thin strokes, a small digit in a big picture, or no ink
-    /// found return null, and the full working image is analysed instead.
+    /// The ink found on a copy shrunk to about <see cref="CoarseSide"/> px, when that is enough: the output is 20 px,
+    /// so a bold digit filling the picture keeps its shape at that size, and every later step costs a fraction
+    /// (a 280 px picture has 9 times the pixels, a 512 px one 25 times). Thin strokes, a small digit in a big
+    /// picture, or no ink found return null, and the full working image is analysed instead.
     /// </summary>
     internal static InkLayer? FindInkCoarse(SKBitmap working)
     {
         int longest = Math.Max(working.Width, working.Height);
         if (longest < 2 * CoarseSide) return null;
-        using var coarse = Resampling.ResizeLongestSide(working, CoarseSide);
-        var ink = InkSegmentation.Extract(coarse, out _);
+        // A whole factor: the shrink is exact block averaging fused with reading the pixels (no resampled bitmap).
+        int factor = (int)Math.Round((double)longest / CoarseSide);
+        var ink = InkSegmentation.Extract(InkSegmentation.ReadChannels(working, factor), out _);
         if (ink is null || ink.StrokeWidth < MinCoarseStrokeWidth) return null;
         return Math.Max(ink.Bounds.Width, ink.Bounds.Height) >= MinCoarseExtent ? ink : null;
     }

@@ -1,3 +1,6 @@
+using System.Buffers;
+using System.Numerics;
+
 namespace HandWrite.Core.Imaging;
 
 /// <summary>Grey-level and binary morphology on planes: no Skia call does these.</summary>
@@ -9,113 +12,153 @@ internal static class Morphology
     /// <summary>Max or min over a (2*radiusX+1) x (2*radiusY+1) window; a zero radius skips that axis.</summary>
     public static Plane RectFilter(Plane source, int radiusX, int radiusY, bool max)
     {
+        // Columns are filtered a whole row at a time (vector max/min over rows, memory in order); rows by
+        // filtering the columns of the transpose. Max and min are exact, so the order does not matter.
         var result = source.Clone();
-        int w = source.Width, h = source.Height;
-        var line = new float[Math.Max(w, h)];
-        var output = new float[Math.Max(w, h)];
-        int padded = Math.Max(w, h) + 2 * Math.Max(radiusX, radiusY);
-        var prefix = new float[padded];
-        var suffix = new float[padded];
+        if (radiusY > 0) FilterColumns(result, radiusY, max);
         if (radiusX > 0)
-            for (int y = 0; y < h; y++)
-            {
-                Array.Copy(result.Data, y * w, line, 0, w);
-                Filter1D(line, w, radiusX, max, output, prefix, suffix);
-                Array.Copy(output, 0, result.Data, y * w, w);
-            }
-        if (radiusY > 0)
-            for (int x = 0; x < w; x++)
-            {
-                for (int y = 0; y < h; y++) line[y] = result.Data[y * w + x];
-                Filter1D(line, h, radiusY, max, output, prefix, suffix);
-                for (int y = 0; y < h; y++) result.Data[y * w + x] = output[y];
-            }
+        {
+            var transposed = result.Transpose();
+            FilterColumns(transposed, radiusX, max);
+            result = transposed.Transpose();
+        }
         return result;
     }
 
-    /// <summary>van Herk / Gil-Werman running max (or min): block prefix and suffix extrema, three
-    /// comparisons per sample whatever the window.</summary>
-    private static void Filter1D(float[] input, int n, int radius, bool max, float[] output, float[] prefix, float[] suffix)
+    /// <summary>Grey-level closing (max, then min) over a square window of side 2*radius+1: removes dark
+    /// features narrower than the window. Same result as two <see cref="SquareFilter"/> calls, with half the transposes.</summary>
+    public static Plane Closing(Plane source, int radius)
     {
-        if (max) Filter1D<MaxOf>(input, n, radius, output, prefix, suffix);
-        else Filter1D<MinOf>(input, n, radius, output, prefix, suffix);
+        var result = source.Clone();
+        FilterColumns(result, radius, max: true);
+        var transposed = result.Transpose();
+        FilterColumns(transposed, radius, max: true);
+        FilterColumns(transposed, radius, max: false);
+        result = transposed.Transpose();
+        FilterColumns(result, radius, max: false);
+        return result;
     }
 
-    private interface IPick { static abstract float Fill { get; } static abstract float Pick(float a, float b); }
-    private readonly struct MaxOf : IPick { public static float Fill => float.NegativeInfinity; public static float Pick(float a, float b) => a > b ? a : b; }
-    private readonly struct MinOf : IPick { public static float Fill => float.PositiveInfinity; public static float Pick(float a, float b) => a < b ? a : b; }
-
-    private static void Filter1D<T>(float[] input, int n, int radius, float[] output, float[] prefix, float[] suffix) where T : IPick
+    private static void FilterColumns(Plane plane, int radius, bool max)
     {
-        int window = 2 * radius + 1;
-        int padded = n + 2 * radius;
-        // The input shifted right by radius, with Fill outside it.
-        var src = prefix.AsSpan(0, padded);
-        src[..radius].Fill(T.Fill);
-        input.AsSpan(0, n).CopyTo(src[radius..]);
-        src[(radius + n)..].Fill(T.Fill);
-        for (int blockStart = 0; blockStart < padded; blockStart += window)
+        if (max) FilterColumns<MaxOf>(plane, radius);
+        else FilterColumns<MinOf>(plane, radius);
+    }
+
+    private interface IPick
+    {
+        static abstract float Fill { get; }
+        static abstract float Pick(float a, float b);
+        static abstract Vector<float> Pick(Vector<float> a, Vector<float> b);
+    }
+    private readonly struct MaxOf : IPick
+    {
+        public static float Fill => float.NegativeInfinity;
+        public static float Pick(float a, float b) => a > b ? a : b;
+        public static Vector<float> Pick(Vector<float> a, Vector<float> b) => Vector.Max(a, b);
+    }
+    private readonly struct MinOf : IPick
+    {
+        public static float Fill => float.PositiveInfinity;
+        public static float Pick(float a, float b) => a < b ? a : b;
+        public static Vector<float> Pick(Vector<float> a, Vector<float> b) => Vector.Min(a, b);
+    }
+
+    /// <summary>
+    /// van Herk / Gil-Werman running max (or min) down every column at once: the rows, padded with Fill,
+    /// are cut into blocks of one window; each block gets its prefix and suffix extrema, and every output
+    /// row is the extremum of one suffix row and one prefix row. Three row operations per row whatever the window.
+    /// </summary>
+    private static void FilterColumns<T>(Plane plane, int radius) where T : IPick
+    {
+        int w = plane.Width, h = plane.Height, window = 2 * radius + 1, rows = h + 2 * radius;
+        // The source shifted down by radius rows, Fill outside; turned into the prefix extrema in place.
+        // Scratch comes from the pool: on planes this small, allocating (zeroing) it would cost more than the filter.
+        var prefix = ArrayPool<float>.Shared.Rent(rows * w);
+        var suffix = ArrayPool<float>.Shared.Rent(rows * w);
+        prefix.AsSpan(0, radius * w).Fill(T.Fill);
+        plane.Data.CopyTo(prefix, radius * w);
+        prefix.AsSpan((radius + h) * w, radius * w).Fill(T.Fill);
+        for (int blockStart = 0; blockStart < rows; blockStart += window)
         {
-            int blockEnd = Math.Min(padded, blockStart + window);
-            suffix[blockEnd - 1] = src[blockEnd - 1];
-            for (int p = blockEnd - 2; p >= blockStart; p--) suffix[p] = T.Pick(suffix[p + 1], src[p]);
-            // Prefix overwrites src in place: each prefix value needs only the source sample at its own position.
-            for (int p = blockStart + 1; p < blockEnd; p++) src[p] = T.Pick(src[p - 1], src[p]);
+            int blockEnd = Math.Min(rows, blockStart + window);
+            Array.Copy(prefix, (blockEnd - 1) * w, suffix, (blockEnd - 1) * w, w);
+            for (int r = blockEnd - 2; r >= blockStart; r--) PickRows<T>(suffix, (r + 1) * w, prefix, r * w, suffix, r * w, w);
+            // Each prefix row needs only the source row at its own position, so it overwrites it.
+            for (int r = blockStart + 1; r < blockEnd; r++) PickRows<T>(prefix, (r - 1) * w, prefix, r * w, prefix, r * w, w);
         }
-        for (int i = 0; i < n; i++)
-            output[i] = T.Pick(suffix[i], prefix[i + window - 1]);
+        for (int r = 0; r < h; r++) PickRows<T>(suffix, r * w, prefix, (r + window - 1) * w, plane.Data, r * w, w);
+        ArrayPool<float>.Shared.Return(prefix);
+        ArrayPool<float>.Shared.Return(suffix);
+    }
+
+    /// <summary>target[t..t+n) = Pick(a[i..i+n), b[j..j+n)), a vector at a time.</summary>
+    private static void PickRows<T>(float[] a, int i, float[] b, int j, float[] target, int t, int n) where T : IPick
+    {
+        int k = 0;
+        for (; k <= n - Vector<float>.Count; k += Vector<float>.Count)
+            T.Pick(new Vector<float>(a, i + k), new Vector<float>(b, j + k)).CopyTo(target, t + k);
+        for (; k < n; k++) target[t + k] = T.Pick(a[i + k], b[j + k]);
     }
 
     /// <summary>Euclidean distance from every pixel to the nearest pixel where <paramref name="feature"/> is
     /// true (Felzenszwalb-Huttenlocher); +infinity-like when there is none.</summary>
     public static float[] DistanceTo(bool[] feature, int width, int height)
     {
-        const float Far = 1e12f;
-        var d = new float[width * height];
-        for (int i = 0; i < d.Length; i++) d[i] = feature[i] ? 0f : Far;
-        int n = Math.Max(width, height);
-        var f = new float[n];
-        var o = new float[n];
-        var v = new int[n];
-        var z = new float[n + 1];
-        for (int x = 0; x < width; x++)
-        {
-            for (int y = 0; y < height; y++) f[y] = d[y * width + x];
-            Transform1D(f, height, o, v, z);
-            for (int y = 0; y < height; y++) d[y * width + x] = o[y];
-        }
+        // Along columns: the distance to the nearest feature above or below, by a downward and an upward
+        // sweep that go row by row (memory in order). Squared, these are FH's first pass exactly.
+        const int None = int.MaxValue / 2;
+        var rows = ArrayPool<int>.Shared.Rent(width * height);
+        for (int x = 0; x < width; x++) rows[x] = feature[x] ? 0 : None;
+        for (int i = width; i < width * height; i++) rows[i] = feature[i] ? 0 : Math.Min(None, rows[i - width] + 1);
+        for (int i = width * height - width - 1; i >= 0; i--) rows[i] = Math.Min(rows[i], rows[i + width] + 1);
+        var d = GC.AllocateUninitializedArray<float>(width * height);
+        for (int i = 0; i < d.Length; i++) d[i] = rows[i] >= None ? Far : (float)rows[i] * rows[i];
+        ArrayPool<int>.Shared.Return(rows);
+
+        // Along rows: the lower envelope of parabolas, in place row by row.
+        var v = new int[width];
+        var z = new double[width];
+        var f = new float[width];
         for (int y = 0; y < height; y++)
         {
-            Array.Copy(d, y * width, f, 0, width);
-            Transform1D(f, width, o, v, z);
-            Array.Copy(o, 0, d, y * width, width);
+            var row = d.AsSpan(y * width, width);
+            row.CopyTo(f);
+            Transform1D(f, row, v, z);
         }
         for (int i = 0; i < d.Length; i++) d[i] = MathF.Sqrt(d[i]);
         return d;
     }
 
-    private static void Transform1D(float[] f, int n, float[] output, int[] v, float[] z)
+    /// <summary>Marks "no feature": larger than any squared distance in a picture.</summary>
+    private const float Far = 1e12f;
+
+    /// <summary>output[q] = min over p of (q - p)^2 + f[p]. Samples at <see cref="Far"/> never win while any
+    /// other exists, so they are left out of the envelope; a line of them stays Far.</summary>
+    private static void Transform1D(float[] f, Span<float> output, int[] v, double[] z)
     {
-        double Intersection(int q, int p) => ((f[q] + (double)q * q) - (f[p] + (double)p * p)) / (2.0 * (q - p));
-        int k = 0;
-        v[0] = 0;
-        z[0] = float.NegativeInfinity;
-        z[1] = float.PositiveInfinity;
-        for (int q = 1; q < n; q++)
-        {
-            double s = Intersection(q, v[k]);
-            while (s <= z[k]) { k--; s = Intersection(q, v[k]); }
-            k++;
-            v[k] = q;
-            z[k] = (float)s;
-            z[k + 1] = float.PositiveInfinity;
-        }
-        k = 0;
+        int n = output.Length, k = -1;
         for (int q = 0; q < n; q++)
         {
-            while (z[k + 1] < q) k++;
-            float dq = q - v[k];
-            output[q] = dq * dq + f[v[k]];
+            if (f[q] >= Far) continue;
+            double gq = f[q] + (double)q * q, s = double.NegativeInfinity;
+            while (k >= 0)
+            {
+                int p = v[k];
+                s = (gq - (f[p] + (double)p * p)) / (2.0 * (q - p));
+                if (s > z[k]) break;
+                k--;
+            }
+            if (k < 0) s = double.NegativeInfinity;
+            v[++k] = q;
+            z[k] = s;
+        }
+        if (k < 0) { output.Fill(Far); return; }
+        for (int q = 0, j = 0; q < n; q++)
+        {
+            while (j < k && z[j + 1] < q) j++;
+            float dq = q - v[j];
+            output[q] = dq * dq + f[v[j]];
         }
     }
 }

@@ -54,4 +54,22 @@ public sealed class InferencePrecisionTests(TrainedModelFixture trained)
         // Close calls carry exactly fp32's probabilities.
         Assert.True(fast.index_select(0, close).allclose(exact.index_select(0, close), rtol: 0, atol: 1e-5));
     }
+
+    [Fact]
+    public void OneOrTwoImagesRunInFloat32()
+    {
+        var (model, _) = ModelFile.Load(trained.ModelPath);
+        using var test = MnistDataset.LoadTest(TestEnvironment.MnistFolder);
+        using var scope = NewDisposeScope();
+        for (int count = 1; count <= Inference.MaxFloat32Batch; count++)
+        {
+            var images = test.Images.narrow(0, 0, count);
+            var exact = Inference.Logits(model, images, ScalarType.Float32, Inference.BatchSize);
+            Assert.True(Inference.Logits(model, images).eq(exact).all().item<bool>(), $"{count} image(s): not fp32's logits");
+        }
+        if (!CpuInfo.HasNativeBFloat16) return;
+        // Above that the bf16 path runs, whose logits differ slightly: the check above can tell the two apart.
+        var three = test.Images.narrow(0, 0, Inference.MaxFloat32Batch + 1);
+        Assert.False(Inference.Logits(model, three).eq(Inference.Logits(model, three, ScalarType.Float32, Inference.BatchSize)).all().item<bool>());
+    }
 }

@@ -81,7 +81,7 @@ public sealed class InkSegmentationTests
     }
 
     [Fact]
-    public void SkippingTheOpeningWhereNoLongRunExistsNeverChangesTheResult()
+    public void SkippingTheOpeningWhereNoRunCoversAWindowNeverChangesTheResult()
     {
         // Reference: the opening computed for both orientations, always.
         static Plane Reference(Plane contrast)
@@ -101,7 +101,7 @@ public sealed class InkSegmentationTests
 
         var random = new Random(11);
         int unchanged = 0, changed = 0;
-        for (int trial = 0; trial < 60; trial++)
+        for (int trial = 0; trial < 300; trial++)
         {
             int w = random.Next(8, 90), h = random.Next(8, 90);
             var contrast = new Plane(w, h);
@@ -122,6 +122,29 @@ public sealed class InkSegmentationTests
         Assert.True(unchanged > 5 && changed > 5, $"cases with nothing removed {unchanged}, with lines removed {changed}: both kinds must occur");
     }
 
+    [Theory]
+    [InlineData(20, 0, 9, true)]   // from the start: radius + 1 samples suffice
+    [InlineData(20, 0, 8, false)]
+    [InlineData(20, 10, 19, true)] // to the end: likewise
+    [InlineData(20, 11, 19, false)]
+    [InlineData(40, 5, 23, true)]  // inside: the whole 2 * radius + 1 window
+    [InlineData(40, 5, 22, false)]
+    [InlineData(8, 0, 7, true)]    // a line shorter than the window: only a run across all of it
+    [InlineData(8, 0, 6, false)]
+    public void ARunCoversAWindowOnlyWhenTheErosionWouldBePositive(int length, int from, int to, bool expected)
+    {
+        const int Radius = 9;
+        foreach (bool alongRows in new[] { true, false })
+        {
+            var plane = alongRows ? new Plane(length, 3) : new Plane(3, length);
+            for (int k = from; k <= to; k++)
+                if (alongRows) plane[k, 1] = 0.5f; else plane[1, k] = 0.5f;
+            Assert.Equal(expected, InkSegmentation.HasRunCoveringAWindow(plane, alongRows, Radius));
+            var eroded = alongRows ? Morphology.RectFilter(plane, Radius, 0, max: false) : Morphology.RectFilter(plane, 0, Radius, max: false);
+            Assert.Equal(expected, eroded.Data.Any(v => v > 0f));
+        }
+    }
+
     [Fact]
     public void OtsuSplitsTwoPopulations()
     {
@@ -140,6 +163,30 @@ public sealed class InkSegmentationTests
         Assert.Equal(0f, d[5 * 15 + 7]);
         Assert.Equal(5f, d[(5 + 3) * 15 + 7 + 4], 3);
         Assert.Equal(MathF.Sqrt(49 + 25), d[0 * 15 + 0], 3);
+    }
+
+    [Fact]
+    public void DistanceTransformMatchesBruteForceExactly()
+    {
+        var random = new Random(5);
+        for (int trial = 0; trial < 40; trial++)
+        {
+            int w = random.Next(1, 40), h = random.Next(1, 40);
+            double density = random.NextDouble() * random.NextDouble(); // mostly sparse, sometimes dense
+            var feature = Enumerable.Range(0, w * h).Select(_ => random.NextDouble() < density).ToArray();
+            if (!feature.Contains(true)) feature[random.Next(w * h)] = true;
+            var d = Morphology.DistanceTo(feature, w, h);
+            for (int y = 0; y < h; y++)
+                for (int x = 0; x < w; x++)
+                {
+                    int best = int.MaxValue;
+                    for (int i = 0; i < feature.Length; i++)
+                        if (feature[i]) best = Math.Min(best, (i % w - x) * (i % w - x) + (i / w - y) * (i / w - y));
+                    Assert.Equal(MathF.Sqrt(best), d[y * w + x]);
+                }
+        }
+        // No feature at all: everything is far away.
+        Assert.All(Morphology.DistanceTo(new bool[12], 4, 3), v => Assert.True(v > 1e5f));
     }
 
     [Fact]
