@@ -270,15 +270,20 @@ public static class ModelBenchmark
 
     internal sealed record Latency(double P50, double P99, double Decode, double Preprocess, double Forward);
 
+    const int WarmUpPredictions = 60;
+    static readonly TimeSpan WarmUpTime = TimeSpan.FromSeconds(2);
+
     /// <summary>
     /// One file at a time, end to end as Get-DigitPrediction does it (DigitPreprocessor.Load, then the cached
-    /// DigitPredictor), timed per phase; warm (the model is loaded and a few images run first).
+    /// DigitPredictor), timed per phase; warm (the model is loaded and images run for two seconds first).
     /// </summary>
     internal static Latency PredictionLatency(string modelPath, string png, int count, CancellationToken ct)
     {
         var predictor = DigitPredictor.For(modelPath);
-        // Warm: enough calls for .NET's tiered JIT to have optimised the preprocessing loops, as in any folder of images.
-        for (int i = 0; i < 60; i++) predictor.Predict([DigitPreprocessor.Load(png)]);
+        // Warm, as in any folder of images: long enough for .NET's tiered JIT to have recompiled the preprocessing
+        // loops with full optimisation (it does so in the background, some time after their 30th call).
+        var warming = Stopwatch.StartNew();
+        for (int i = 0; i < WarmUpPredictions || warming.Elapsed < WarmUpTime; i++) predictor.Predict([DigitPreprocessor.Load(png)]);
         var total = new List<double>(); var decode = new List<double>(); var preprocess = new List<double>(); var forward = new List<double>();
         for (int i = 0; i < count; i++)
         {

@@ -16,7 +16,12 @@ internal static class Morphology
         // filtering the columns of the transpose. Max and min are exact, so the order does not matter.
         var result = source.Clone();
         if (radiusY > 0) FilterColumns(result, radiusY, max);
-        if (radiusX > 0)
+        if (radiusX is > 0 and <= MaxDirectRadius)
+        {
+            // A narrow window along rows: its few taps directly, vectors over shifted copies of each row.
+            if (max) FilterRowsDirect<MaxOf>(result, radiusX); else FilterRowsDirect<MinOf>(result, radiusX);
+        }
+        else if (radiusX > 0)
         {
             var transposed = result.Transpose();
             FilterColumns(transposed, radiusX, max);
@@ -37,6 +42,36 @@ internal static class Morphology
         result = transposed.Transpose();
         FilterColumns(result, radius, max: false);
         return result;
+    }
+
+    /// <summary>Windows along rows up to this radius are filtered tap by tap (no transpose).</summary>
+    private const int MaxDirectRadius = 2;
+
+    private static void FilterRowsDirect<T>(Plane plane, int radius) where T : IPick
+    {
+        int w = plane.Width;
+        var padded = ArrayPool<float>.Shared.Rent(w + 2 * radius);
+        for (int y = 0; y < plane.Height; y++)
+        {
+            var row = plane.Data.AsSpan(y * w, w);
+            padded.AsSpan(0, radius).Fill(T.Fill);
+            row.CopyTo(padded.AsSpan(radius));
+            padded.AsSpan(radius + w, radius).Fill(T.Fill);
+            int x = 0;
+            for (; x <= w - Vector<float>.Count; x += Vector<float>.Count)
+            {
+                var m = new Vector<float>(padded, x);
+                for (int k = 1; k <= 2 * radius; k++) m = T.Pick(m, new Vector<float>(padded, x + k));
+                m.CopyTo(row[x..]);
+            }
+            for (; x < w; x++)
+            {
+                float m = padded[x];
+                for (int k = 1; k <= 2 * radius; k++) m = T.Pick(m, padded[x + k]);
+                row[x] = m;
+            }
+        }
+        ArrayPool<float>.Shared.Return(padded);
     }
 
     private static void FilterColumns(Plane plane, int radius, bool max)

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Numerics;
 
 namespace HandWrite.Core.Imaging;
 
@@ -66,60 +67,80 @@ internal sealed class Plane
         if (width <= 0 || height <= 0) throw new ArgumentOutOfRangeException(nameof(width), "Sizes must be positive.");
         if (width == Width && height == Height) return Clone();
         var rowsResized = new Plane(width, Height);
-        var weightsX = Weights(Width, width);
+        var alongX = Taps.For(Width, width);
         for (int y = 0; y < Height; y++)
-            Apply(weightsX, Data, y * Width, 1, Width, rowsResized.Data, y * width, 1);
+        {
+            var source = Data.AsSpan(y * Width, Width);
+            var target = rowsResized.Data.AsSpan(y * width, width);
+            for (int i = 0; i < width; i++)
+            {
+                float sum = 0;
+                for (int k = i * alongX.Count, end = k + alongX.Count; k < end; k++) sum += alongX.Weight[k] * source[alongX.Index[k]];
+                target[i] = sum;
+            }
+        }
+        // Columns a whole row at a time (vectors across the row, memory in order), same arithmetic per sample.
         var result = new Plane(width, height);
-        var weightsY = Weights(Height, height);
-        for (int x = 0; x < width; x++)
-            Apply(weightsY, rowsResized.Data, x, width, Height, result.Data, x, width);
+        var alongY = Taps.For(Height, height);
+        for (int i = 0; i < height; i++)
+        {
+            var target = result.Data.AsSpan(i * width, width);
+            for (int k = i * alongY.Count, end = k + alongY.Count; k < end; k++)
+                AddScaled(target, rowsResized.Data.AsSpan(alongY.Index[k] * width, width), alongY.Weight[k]);
+        }
         return result;
     }
 
-    /// <summary>Source taps of every output sample along one axis: (first source index, weights).</summary>
-    private static (int First, float[] Weights)[] Weights(int sourceLength, int targetLength)
+    /// <summary>target += weight * source, element by element.</summary>
+    private static void AddScaled(Span<float> target, ReadOnlySpan<float> source, float weight)
     {
-        var taps = new (int, float[])[targetLength];
-        double scale = (double)sourceLength / targetLength;
-        for (int i = 0; i < targetLength; i++)
-        {
-            if (scale >= 1)
-            {
-                // Output i covers source [i*scale, (i+1)*scale): each source pixel weighs by its overlap.
-                double from = i * scale, to = from + scale;
-                int first = (int)Math.Floor(from), last = Math.Min(sourceLength - 1, (int)Math.Ceiling(to) - 1);
-                var w = new float[last - first + 1];
-                for (int k = first; k <= last; k++)
-                    w[k - first] = (float)((Math.Min(to, k + 1) - Math.Max(from, k)) / scale);
-                taps[i] = (first, w);
-            }
-            else
-            {
-                double centre = (i + 0.5) * scale - 0.5;
-                int first = (int)Math.Floor(centre) - 1;
-                var w = new float[4];
-                double sum = 0;
-                for (int k = 0; k < 4; k++) sum += w[k] = (float)Mitchell(centre - (first + k));
-                for (int k = 0; k < 4; k++) w[k] = (float)(w[k] / sum);
-                taps[i] = (first, w);
-            }
-        }
-        return taps;
+        int x = 0;
+        var w = new Vector<float>(weight);
+        for (; x <= target.Length - Vector<float>.Count; x += Vector<float>.Count)
+            (new Vector<float>(target[x..]) + w * new Vector<float>(source[x..])).CopyTo(target[x..]);
+        for (; x < target.Length; x++) target[x] += weight * source[x];
     }
 
-    private static void Apply((int First, float[] Weights)[] taps, float[] source, int sourceStart, int sourceStride, int sourceLength,
-        float[] target, int targetStart, int targetStride)
+    /// <summary>The source samples (edge-clamped) and weights of every output sample along one axis, the same
+    /// number per output (unused taps weigh 0).</summary>
+    private sealed record Taps(int Count, int[] Index, float[] Weight)
     {
-        for (int i = 0; i < taps.Length; i++)
+        public static Taps For(int sourceLength, int targetLength)
         {
-            var (first, w) = taps[i];
-            float sum = 0;
-            for (int k = 0; k < w.Length; k++)
+            double scale = (double)sourceLength / targetLength;
+            // Area averaging touches at most ceil(scale) + 1 source samples; the cubic always 4.
+            int count = scale >= 1 ? (int)Math.Ceiling(scale) + 1 : 4;
+            var index = new int[targetLength * count];
+            var weight = new float[targetLength * count];
+            for (int i = 0; i < targetLength; i++)
             {
-                int index = first + k;
-                sum += w[k] * source[sourceStart + Math.Clamp(index, 0, sourceLength - 1) * sourceStride];
+                int at = i * count;
+                if (scale >= 1)
+                {
+                    // Output i covers source [i*scale, (i+1)*scale): each source pixel weighs by its overlap.
+                    double from = i * scale, to = from + scale;
+                    int first = (int)Math.Floor(from), last = Math.Min(sourceLength - 1, (int)Math.Ceiling(to) - 1);
+                    for (int k = first; k <= last; k++)
+                    {
+                        index[at + k - first] = k;
+                        weight[at + k - first] = (float)((Math.Min(to, k + 1) - Math.Max(from, k)) / scale);
+                    }
+                    for (int k = last - first + 1; k < count; k++) index[at + k] = last;
+                }
+                else
+                {
+                    double centre = (i + 0.5) * scale - 0.5;
+                    int first = (int)Math.Floor(centre) - 1;
+                    double sum = 0;
+                    for (int k = 0; k < 4; k++) sum += weight[at + k] = (float)Mitchell(centre - (first + k));
+                    for (int k = 0; k < 4; k++)
+                    {
+                        weight[at + k] = (float)(weight[at + k] / sum);
+                        index[at + k] = Math.Clamp(first + k, 0, sourceLength - 1);
+                    }
+                }
             }
-            target[targetStart + i * targetStride] = sum;
+            return new Taps(count, index, weight);
         }
     }
 
@@ -184,10 +205,22 @@ internal sealed class Plane
             for (int x = 0; x < width; x++) sums[x] += source[row + x];
         }
         float norm = 1f / (2 * radius + 1);
+        var normVector = new Vector<double>(norm);
         for (int y = 0; y < height; y++)
         {
             int at = y * width, add = Math.Min(y + radius + 1, height - 1) * width, remove = Math.Max(y - radius, 0) * width;
-            for (int x = 0; x < width; x++)
+            int x = 0;
+            // Eight columns at a time: the float difference widened to double, exactly as the scalar loop computes it.
+            for (; x <= width - Vector<float>.Count; x += Vector<float>.Count)
+            {
+                var low = new Vector<double>(sums, x);
+                var high = new Vector<double>(sums, x + Vector<double>.Count);
+                Vector.Narrow(low * normVector, high * normVector).CopyTo(data, at + x);
+                Vector.Widen(new Vector<float>(source, add + x) - new Vector<float>(source, remove + x), out var lowDelta, out var highDelta);
+                (low + lowDelta).CopyTo(sums, x);
+                (high + highDelta).CopyTo(sums, x + Vector<double>.Count);
+            }
+            for (; x < width; x++)
             {
                 data[at + x] = (float)(sums[x] * norm);
                 sums[x] += source[add + x] - source[remove + x];
