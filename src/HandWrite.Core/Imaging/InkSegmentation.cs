@@ -339,12 +339,17 @@ internal static class InkSegmentation
     internal static Plane KeepWithRim(Plane contrast, int[] owners, Func<int, bool> isKept)
     {
         int n = contrast.Data.Length;
+        // One call per owner, not per pixel.
+        int largestOwner = 0;
+        foreach (int owner in owners) largestOwner = Math.Max(largestOwner, owner);
+        var keptOwner = new bool[largestOwner + 1];
+        for (int owner = 1; owner <= largestOwner; owner++) keptOwner[owner] = isKept(owner);
         var keep = new Plane(contrast.Width, contrast.Height);
-        for (int i = 0; i < n; i++) if (owners[i] != 0 && isKept(owners[i])) keep.Data[i] = 1f;
+        for (int i = 0; i < n; i++) if (keptOwner[owners[i]]) keep.Data[i] = 1f;
         keep = Morphology.SquareFilter(keep, 1, max: true);
         var result = new Plane(contrast.Width, contrast.Height);
         for (int i = 0; i < n; i++)
-            if (owners[i] == 0 || isKept(owners[i])) result.Data[i] = contrast.Data[i] * keep.Data[i];
+            if (owners[i] == 0 || keptOwner[owners[i]]) result.Data[i] = contrast.Data[i] * keep.Data[i];
         return result;
     }
 
