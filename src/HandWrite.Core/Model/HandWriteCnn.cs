@@ -24,7 +24,7 @@ public sealed class HandWriteCnn : Module<Tensor, Tensor>
     /// layers' initial weights come from it) and <see cref="Create"/>. So a seeded model gets the same weights
     /// whatever else the process (other runspaces, tests, the benchmark) does at the same moment.
     /// </summary>
-    internal static readonly object GlobalRandomLock = new();
+    private static readonly object GlobalRandomLock = new();
 
     /// <summary>A freshly initialised network whose weights depend only on <paramref name="seed"/>.</summary>
     public static HandWriteCnn Create(long seed)
