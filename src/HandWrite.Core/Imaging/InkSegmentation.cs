@@ -322,9 +322,8 @@ internal static class InkSegmentation
         int minExtent = Math.Max(4, (int)Math.Ceiling(0.03 * Math.Max(w, h)));
         if (Math.Max(bounds.Width, bounds.Height) < minExtent) { blankReason = SpecksReason; return null; }
 
-        var keepIds = new bool[components.Count + 1];
-        foreach (var c in kept) keepIds[c.Id] = true;
-        var digit = KeepWithRim(contrast, labels, id => keepIds[id]);
+        var keepIds = kept.Select(c => c.Id).ToHashSet();
+        var digit = KeepWithRim(contrast, labels, keepIds.Contains);
 
         blankReason = null;
         return new InkLayer

@@ -50,9 +50,7 @@ internal static class MnistLayout
             crop = crop.Resize(Math.Max(1, (int)Math.Round(crop.Width * f)), Math.Max(1, (int)Math.Round(crop.Height * f)));
         }
 
-        var mask = new bool[crop.Data.Length];
-        float level = ink.Threshold / 2f;
-        for (int i = 0; i < mask.Length; i++) mask[i] = crop.Data[i] > level;
+        var mask = InkSegmentation.Above(crop.Data, ink.Threshold / 2f);
         var stats = StrokeMetrics.Measure(mask, crop.Width, crop.Height);
         if (stats.Area == 0) return crop; // cannot happen for a kept layer; keeps the math below safe
 
