@@ -70,9 +70,11 @@ public static class MnistDataset
         var labels = IdxFile.ParseLabels(MnistFiles.ReadVerified(folder, labelsName), labelsName);
         if (labels.Length != count)
             throw new HandWriteException($"MNIST in '{folder}' has {count} images but {labels.Length} labels.", HandWriteErrorKind.InvalidData, target: folder);
+        // Sources held by usings until the conversions have read them (see HandWriteCnn's constructor).
         using var raw = tensor(pixels, [count, 1, rows, cols]);
+        using var rawLabels = tensor(labels);
         var images = raw.to(ScalarType.Float32).div_(255f);
-        return (images, tensor(labels).to(ScalarType.Int64));
+        return (images, rawLabels.to(ScalarType.Int64));
     }
 
     /// <summary>MNIST normalisation, applied to 0..1 images right before the network.</summary>

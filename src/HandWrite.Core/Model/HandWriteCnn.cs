@@ -53,9 +53,16 @@ public sealed class HandWriteCnn : Module<Tensor, Tensor>
         // Channels-last conv weights make oneDNN choose its NHWC kernels and skip the layout
         // conversions around every convolution: about 1.3x faster training, up to 2.5x bf16 inference
         // here (docs/PERFORMANCE.md). Values, order and the file format are unchanged.
+        // Every intermediate tensor is held by a using until the native call that reads it has returned:
+        // a temporary reachable only through its handle can be finalized (freed) by the GC in the middle of
+        // that call, which crashed test runs in libtorch (a reference-count update on a freed tensor).
         using var _ = no_grad();
         foreach (var conv in new[] { conv1, conv2, conv3, conv4 })
-            conv.weight = new Parameter(ToChannelsLast(conv.weight!.detach()));
+        {
+            using var nchw = conv.weight!.detach();
+            using var channelsLast = ToChannelsLast(nchw);
+            conv.weight = new Parameter(channelsLast);
+        }
     }
 
     /// <summary>A copy of [N,C,H,W] with NHWC strides, in its own storage (not a view: Adam updates it in place).</summary>

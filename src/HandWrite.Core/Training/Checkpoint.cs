@@ -108,7 +108,8 @@ internal static class Checkpoint
                 if (count != moment.NumberOfElements || count * 4 > r.BaseStream.Length - r.BaseStream.Position)
                     throw bad("holds malformed optimizer state");
                 var values = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(r.ReadBytes((int)count * 4)).ToArray();
-                using var loaded = tensor(values).reshape(moment.shape);
+                using var flat = tensor(values); // held until reshape returns (see HandWriteCnn's constructor)
+                using var loaded = flat.reshape(moment.shape);
                 moment.copy_(loaded);
             }
         }
