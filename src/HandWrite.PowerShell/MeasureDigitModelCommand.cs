@@ -29,7 +29,7 @@ public sealed class MeasureDigitModelCommand : HandWriteCmdlet
     [Parameter]
     public string? SamplePath { get; set; }
 
-    /// <summary>libtorch threads for the run (restored afterwards).</summary>
+    /// <summary>libtorch threads for the benchmark's own work (other work in the session keeps its thread count).</summary>
     [Parameter]
     [ValidateRange(1, 1024)]
     public int? Threads { get; set; }

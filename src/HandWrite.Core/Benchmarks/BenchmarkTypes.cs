@@ -21,7 +21,7 @@ public sealed class BenchmarkOptions
     public string? ModelPath { get; init; }
     /// <summary>The image timed for prediction; null draws an MNIST test digit as a 280x280 black-on-white PNG.</summary>
     public string? SamplePng { get; init; }
-    /// <summary>libtorch intra-op threads for the run (restored afterwards); null keeps the current setting.</summary>
+    /// <summary>libtorch intra-op threads for the run, set for the benchmark's own thread only (other work in the process keeps its count); null keeps the current setting.</summary>
     public int? Threads { get; init; }
     /// <summary>The handwrite host executable for the cold-start figure; null looks beside HandWrite.Core.dll, and skips it if none is there.</summary>
     public string? HostPath { get; init; }

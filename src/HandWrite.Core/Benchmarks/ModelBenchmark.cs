@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Reflection;
 using HandWrite.Core.Data;
 using HandWrite.Core.Evaluation;
@@ -25,6 +26,13 @@ public static class ModelBenchmark
     public static BenchmarkResult Run(BenchmarkOptions options, IProgress<string>? progress, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(options);
+        return options.Threads is { } threads
+            ? TorchThreads.Run(Positive(threads, "Threads"), () => RunHere(options, progress, ct))
+            : RunHere(options, progress, ct);
+    }
+
+    static BenchmarkResult RunHere(BenchmarkOptions options, IProgress<string>? progress, CancellationToken ct)
+    {
         var clock = Stopwatch.StartNew();
         TorchRuntime.EnsureInitialized();
         bool quick = options.Quick;
@@ -35,8 +43,6 @@ public static class ModelBenchmark
         int matmulSize = Positive(options.MatmulSize ?? (quick ? 1024 : 2048), "MatmulSize");
         var notes = new List<string>();
 
-        int previousThreads = get_num_threads();
-        if (options.Threads is { } threads) set_num_threads(Positive(threads, "Threads"));
         var temp = Directory.CreateTempSubdirectory("handwrite-bench-");
         try
         {
@@ -90,7 +96,7 @@ public static class ModelBenchmark
             var latency = PredictionLatency(modelPath, samplePng, predictions, ct);
 
             progress?.Report("Cold start");
-            double coldStart = ColdStart(options.HostPath, modelPath, samplePng, notes, ct);
+            double coldStart = ColdStart(options.HostPath, options.Threads, modelPath, samplePng, notes, ct);
 
             long trainFlops = NetworkCost.TrainingFlopsPerImage, forwardFlops = NetworkCost.ForwardFlopsPerImage;
             return new BenchmarkResult
@@ -127,7 +133,6 @@ public static class ModelBenchmark
         }
         finally
         {
-            if (options.Threads is not null) set_num_threads(previousThreads);
             try { temp.Delete(recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
     }
@@ -305,7 +310,7 @@ public static class ModelBenchmark
     }
 
     /// <summary>Seconds for a fresh host process to import the module and predict one image; NaN (with a note) without a host.</summary>
-    static double ColdStart(string? hostPath, string modelPath, string png, List<string> notes, CancellationToken ct)
+    static double ColdStart(string? hostPath, int? threads, string modelPath, string png, List<string> notes, CancellationToken ct)
     {
         var host = hostPath ?? Path.Combine(AppContext.BaseDirectory, OperatingSystem.IsWindows() ? "handwrite.exe" : "handwrite");
         if (!File.Exists(host))
@@ -316,6 +321,7 @@ public static class ModelBenchmark
         var psi = new ProcessStartInfo(host) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var arg in new[] { "-NoProfile", "-Command", $"Get-DigitPrediction -LiteralPath '{png.Replace("'", "''")}' -ModelPath '{modelPath.Replace("'", "''")}' | Out-Null" })
             psi.ArgumentList.Add(arg);
+        if (threads is { } n) psi.Environment["OMP_NUM_THREADS"] = psi.Environment["MKL_NUM_THREADS"] = n.ToString(CultureInfo.InvariantCulture);
         var clock = Stopwatch.StartNew();
         using var process = Process.Start(psi);
         if (process is null) { notes.Add($"Cold start not measured: {host} did not start."); return double.NaN; }

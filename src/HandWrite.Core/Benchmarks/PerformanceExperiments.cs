@@ -125,13 +125,7 @@ public static class PerformanceExperiments
         return names.Select((n, i) => new ExperimentRow(n, Timing.Median(samples[i]), samples[i])).ToList();
     }
 
-    static T WithThreads<T>(int? threads, Func<T> run)
-    {
-        if (threads is null) return run();
-        int previous = get_num_threads();
-        set_num_threads(threads.Value);
-        try { return run(); } finally { set_num_threads(previous); }
-    }
+    static T WithThreads<T>(int? threads, Func<T> run) => threads is null ? run() : TorchThreads.Run(threads.Value, run);
 
     /// <summary>The Trainer's step (same ops, loss and bookkeeping) with the variant's changes; a fresh model each time, two warm-up steps untimed.</summary>
     internal static double TrainingRate(TrainingVariant v, DigitTensors data, int images, CancellationToken ct) => WithThreads(v.Threads, () =>
