@@ -83,7 +83,8 @@ public static class ModelBenchmark
                 var (evalModel, _) = ModelFile.Load(modelPath);
                 using (evalModel)
                 {
-                    using (var warm = Inference.Logits(evalModel, testImages.narrow(0, 0, Math.Min(256, evalImages)), ct)) { }
+                    using (var warmImages = testImages.narrow(0, 0, Math.Min(256, evalImages)))
+                    using (var warm = Inference.Logits(evalModel, warmImages, ct)) { }
                     var rates = new List<double>();
                     for (int r = 0; r < repeats; r++)
                         rates.Add(evalImages / Timing.Seconds(() => { using var _ = Inference.Logits(evalModel, testImages, ct); }));
@@ -250,7 +251,8 @@ public static class ModelBenchmark
         using var test = MnistDataset.LoadTest(folder);
         using var index = arange(count, ScalarType.Int64).remainder_(test.Count);
         var images = test.Images.index_select(0, index);
-        using var first = images[0].flatten();
+        using var row = images[0];
+        using var first = row.flatten();
         return (images, first.data<float>().ToArray());
     }
 

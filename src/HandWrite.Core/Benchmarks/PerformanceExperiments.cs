@@ -55,7 +55,8 @@ public static class PerformanceExperiments
         TorchRuntime.EnsureInitialized();
         var folder = MnistSource.Locate(dataPath, null, ct);
         using var test = MnistDataset.LoadTest(folder);
-        using var data = test.Images.narrow(0, 0, Math.Min(images, test.Count)).contiguous();
+        using var head = test.Images.narrow(0, 0, Math.Min(images, test.Count));
+        using var data = head.contiguous();
         using var model = HandWriteCnn.Create(1);
         using var channelsLast = HandWriteCnn.Create(1);
         SetConvolutionLayout(model, channelsLast: false);
@@ -176,7 +177,12 @@ public static class PerformanceExperiments
         using var _ = no_grad();
         foreach (var (_, module) in model.named_modules())
             if (module is Conv2d conv)
-                conv.weight = new Parameter(channelsLast ? HandWriteCnn.ToChannelsLast(conv.weight!.detach()) : conv.weight!.detach().contiguous().clone());
+            {
+                using var weight = conv.weight!.detach();
+                using var contiguous = weight.contiguous();
+                using var copy = channelsLast ? HandWriteCnn.ToChannelsLast(weight) : contiguous.clone();
+                conv.weight = new Parameter(copy);
+            }
     }
 
     static double EvaluationRate(HandWriteCnn model, Tensor images01, ScalarType compute, int batchSize, CancellationToken ct)

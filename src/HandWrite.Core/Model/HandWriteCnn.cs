@@ -71,7 +71,9 @@ public sealed class HandWriteCnn : Module<Tensor, Tensor>
         var s = nchw.shape;
         var result = empty_strided(s, [s[1] * s[2] * s[3], 1, s[3] * s[1], s[1]], nchw.dtype);
         using var _ = no_grad();
-        return result.copy_(nchw);
+        result.copy_(nchw);
+        GC.KeepAlive(nchw); // a caller's temporary must outlive the copy that reads it
+        return result;
     }
 
     /// <param name="input">[N, 1, 28, 28], normalised as in training. Its dtype is the compute dtype:

@@ -86,7 +86,11 @@ public static class ModelFile
 
     static byte[] ParameterBytes(Tensor p)
     {
-        using var cpu = p.detach().to(ScalarType.Float32, CPU).contiguous();
+        // The scope holds the chain's temporaries: one reachable only through its handle could be finalized
+        // while the next native call still reads it (.to and .contiguous return the same tensor when nothing
+        // changes, retaining the temporary's storage: a crash in libtorch if the GC freed it meanwhile).
+        using var scope = NewDisposeScope();
+        var cpu = p.detach().to(ScalarType.Float32, CPU).contiguous();
         var bytes = new byte[cpu.NumberOfElements * 4];
         cpu.data<float>().CopyTo(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes.AsSpan()));
         return bytes; // little-endian on every platform libtorch ships for

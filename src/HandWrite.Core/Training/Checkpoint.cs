@@ -86,7 +86,8 @@ internal static class Checkpoint
             w.Write(state.step);
             foreach (var moment in new[] { state.exp_avg, state.exp_avg_sq })
             {
-                using var flat = moment.detach().contiguous().to(ScalarType.Float32);
+                using var scope = NewDisposeScope(); // holds the chain's temporaries (see ModelFile.ParameterBytes)
+                var flat = moment.detach().contiguous().to(ScalarType.Float32);
                 w.Write(flat.NumberOfElements);
                 w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(flat.data<float>().ToArray().AsSpan()));
             }

@@ -29,7 +29,7 @@ public sealed class CheckpointTests : IDisposable
     {
         using var model = HandWriteCnn.Create(9);
         using var adam = optim.Adam(model.parameters(), 1e-3);
-        using (var loss = model.forward(TestNoise.Normal(4, 1, 28, 28)).sum()) { loss.backward(); adam.step(); }
+        using (NewDisposeScope()) { model.forward(TestNoise.Normal(4, 1, 28, 28)).sum().backward(); adam.step(); }
         Checkpoint.Save(Options.CheckpointPath, model, adam, 1, History, Options);
         return ModelFile.WeightsSha256(model);
     }

@@ -9,7 +9,11 @@ public sealed class HandWriteCnnTests
 {
     public HandWriteCnnTests() => TorchRuntime.EnsureInitialized();
 
-    static bool Same(Tensor a, Tensor b) => a.shape.SequenceEqual(b.shape) && a.eq(b).all().item<bool>();
+    static bool Same(Tensor a, Tensor b)
+    {
+        using var scope = NewDisposeScope(); // holds temporaries until the native calls reading them return
+        return a.shape.SequenceEqual(b.shape) && a.eq(b).all().item<bool>();
+    }
 
     static HandWriteCnn NewModel(long seed) => HandWriteCnn.Create(seed);
 
@@ -50,6 +54,7 @@ public sealed class HandWriteCnnTests
         using var _ = no_grad();
         foreach (var n in new[] { 1, 3, 64 })
         {
+            using var scope = NewDisposeScope(); // holds temporaries until the native calls reading them return
             using var x = TestNoise.Normal(n, 1, 28, 28);
             using var y = model.forward(x);
             Assert.Equal(new long[] { n, 10 }, y.shape);
@@ -105,6 +110,7 @@ public sealed class HandWriteCnnTests
         Assert.Equal(ScalarType.BFloat16, bf16.dtype);
         Assert.Equal(ScalarType.Float32, model.named_parameters().First().parameter.dtype); // weights stay fp32
         using var back = bf16.to(ScalarType.Float32);
+        using var scope = NewDisposeScope(); // holds temporaries until the native calls reading them return
         float scale = fp32.abs().max().item<float>();
         float diff = (back - fp32).abs().max().item<float>();
         Assert.True(diff <= 0.05f * scale + 1e-3f, $"bf16 logits differ from fp32 by {diff} (largest logit {scale})");
@@ -116,6 +122,7 @@ public sealed class HandWriteCnnTests
     {
         using var model = NewModel(6);
         model.train();
+        using var scope = NewDisposeScope(); // holds temporaries until the native calls reading them return
         using var x = TestNoise.Normal(8, 1, 28, 28).to(ScalarType.BFloat16);
         using var loss = model.forward(x).to(ScalarType.Float32).sum();
         loss.backward();

