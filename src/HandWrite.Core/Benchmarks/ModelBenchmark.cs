@@ -249,7 +249,8 @@ public static class ModelBenchmark
     static (Tensor Images, float[] First) LoadTestImages(string folder, int count)
     {
         using var test = MnistDataset.LoadTest(folder);
-        using var index = arange(count, ScalarType.Int64).remainder_(test.Count);
+        using TorchSharp.Scalar end = count, wrap = test.Count; // held until the calls return: see MnistDataset's note on Scalar
+        using var index = arange(end, ScalarType.Int64).remainder_(wrap);
         var images = test.Images.index_select(0, index);
         using var row = images[0];
         using var first = row.flatten();

@@ -23,6 +23,10 @@ public static class MnistDataset
 {
     /// <summary>Pixel statistics of the MNIST training set, used to normalise every network input.</summary>
     public const float Mean = 0.1307f, Std = 0.3081f;
+    // TorchSharp's Scalar is a native object freed by its finalizer and not tracked by DisposeScopes: one made
+    // implicitly for a single call (x.div_(2f)) can be finalized while libtorch still reads it (a CI run failed
+    // in Scalar::toDouble that way). Constants of per-batch code are made once and stay rooted in static fields.
+    static readonly TorchSharp.Scalar MeanScalar = Mean, StdScalar = Std, ByteRange = 255f;
 
     /// <summary>
     /// Loads the 60,000 training images and splits them with a seeded permutation: the last
@@ -73,10 +77,10 @@ public static class MnistDataset
         // Sources held by usings until the conversions have read them (see HandWriteCnn's constructor).
         using var raw = tensor(pixels, [count, 1, rows, cols]);
         using var rawLabels = tensor(labels);
-        var images = raw.to(ScalarType.Float32).div_(255f);
+        var images = raw.to(ScalarType.Float32).div_(ByteRange);
         return (images, rawLabels.to(ScalarType.Int64));
     }
 
     /// <summary>MNIST normalisation, applied to 0..1 images right before the network.</summary>
-    public static Tensor Normalize(Tensor images01) => images01.sub(Mean).div_(Std);
+    public static Tensor Normalize(Tensor images01) => images01.sub(MeanScalar).div_(StdScalar);
 }

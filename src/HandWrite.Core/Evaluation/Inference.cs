@@ -21,6 +21,7 @@ public static class Inference
     /// validation images with two models, at most 0.014), far inside this margin. Few images are close calls.
     /// </summary>
     internal const float RecheckMargin = 0.05f;
+    static readonly TorchSharp.Scalar RecheckMarginScalar = RecheckMargin; // rooted: see MnistDataset's note on TorchSharp's Scalar
 
     /// <summary>
     /// Up to this many images run in float32 whatever the CPU: at one or two images casting the weights to
@@ -57,7 +58,7 @@ public static class Inference
     static Tensor RecheckCloseCalls(HandWriteCnn model, Tensor input, Tensor logits)
     {
         var top2 = logits.softmax(1).topk(2, 1).values;
-        var close = top2.select(1, 0).sub(top2.select(1, 1)).lt(RecheckMargin).nonzero().squeeze(1);
+        var close = top2.select(1, 0).sub(top2.select(1, 1)).lt(RecheckMarginScalar).nonzero().squeeze(1);
         if (close.shape[0] == 0) return logits;
         return logits.index_copy(0, close, model.forward(input.index_select(0, close)));
     }

@@ -100,11 +100,14 @@ public sealed class HandWriteCnn : Module<Tensor, Tensor>
     /// </summary>
     public Generator? RandomSource { get; set; }
 
+    // Rooted Scalars: see MnistDataset's note on TorchSharp's Scalar.
+    static readonly TorchSharp.Scalar DropScalar = DropoutRate, KeepScalar = 1 - DropoutRate;
+
     Tensor Dropout(Tensor x)
     {
         if (!training) return x;
-        var keep = rand(x.shape, x.dtype, x.device, generator: RandomSource).ge_(DropoutRate);
-        return x.mul(keep).div_(1 - DropoutRate);
+        var keep = rand(x.shape, x.dtype, x.device, generator: RandomSource).ge_(DropScalar);
+        return x.mul(keep).div_(KeepScalar);
     }
 
     static Tensor Cast(Tensor weight, Tensor like) => weight.dtype == like.dtype ? weight : weight.to(like.dtype);

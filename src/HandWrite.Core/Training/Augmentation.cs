@@ -12,11 +12,15 @@ public static class Augmentation
 {
     const double MaxRotation = 12 * Math.PI / 180, MaxScale = 0.12, MaxShear = 0.15, MaxShift = 2.5 / 14; // shift in half-widths
 
+    // The numbers per-batch ops take as Scalars, rooted: see MnistDataset's note on TorchSharp's Scalar. (lerp's
+    // weight and the comparisons below take 0-d tensors, which the dispose scope holds.)
+    static readonly TorchSharp.Scalar Two = 2, One = 1, Rotation = MaxRotation, Scale = MaxScale, Shear = MaxShear, Shift = MaxShift;
+
     public static Tensor Apply(Tensor images, Generator? random = null)
     {
         using var scope = NewDisposeScope();
         long n = images.shape[0];
-        Tensor Uniform(double range) => rand(n, generator: random).mul_(2).sub_(1).mul_(range);
+        Tensor Uniform(TorchSharp.Scalar range) => rand(n, generator: random).mul_(Two).sub_(One).mul_(range);
 
         // Thickness: a third of the images thicker, a third thinner, a third unchanged.
         var choice = rand(n, generator: random).view(n, 1, 1, 1);
@@ -24,15 +28,15 @@ public static class Augmentation
         var thinner = images.lerp(F.max_pool2d(images.neg(), 3, 1, 1).neg_(), 0.5);
         var x = where(choice < 1.0 / 3, thicker, where(choice < 2.0 / 3, thinner, images));
 
-        var angle = Uniform(MaxRotation);
-        var scale = Uniform(MaxScale).add_(1);
-        var shear = Uniform(MaxShear);
+        var angle = Uniform(Rotation);
+        var scale = Uniform(Scale).add_(One);
+        var shear = Uniform(Shear);
         var cos = angle.cos().div(scale);
         var sin = angle.sin().div(scale);
         // theta maps output to input coordinates: rotation and scale, with a shear on x.
         var theta = stack([
-            stack([cos, sin.neg().add(shear.mul(cos)), Uniform(MaxShift)], 1),
-            stack([sin, cos.add(shear.mul(sin)), Uniform(MaxShift)], 1)], 1);
+            stack([cos, sin.neg().add(shear.mul(cos)), Uniform(Shift)], 1),
+            stack([sin, cos.add(shear.mul(sin)), Uniform(Shift)], 1)], 1);
         var grid = F.affine_grid(theta, [n, 1, 28, 28], align_corners: false);
         return F.grid_sample(x, grid, GridSampleMode.Bilinear, GridSamplePaddingMode.Zeros, align_corners: false)
             .MoveToOuterDisposeScope();
