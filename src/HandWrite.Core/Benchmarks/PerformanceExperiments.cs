@@ -136,7 +136,7 @@ public static class PerformanceExperiments
         model.RandomSource = random;
         SetConvolutionLayout(model, v.ChannelsLast);
         if (v.BFloat16Weights) model.to(ScalarType.BFloat16);
-        using var optimizer = optim.Adam(model.parameters(), 1e-3);
+        using var optimizer = new AdamOptimizer(model.parameters());
         model.train();
         using var order = randperm(data.Count, generator: random);
         using var shuffledImages = v.NarrowBatches ? data.Images.index_select(0, order) : null;
@@ -156,9 +156,9 @@ public static class PerformanceExperiments
             if (v.Augment) x = Augmentation.Apply(x);
             var logits = model.forward(MnistDataset.Normalize(x).to(v.Compute)).to(ScalarType.Float32);
             var loss = F.cross_entropy(logits, y, label_smoothing: 0.05);
-            optimizer.zero_grad();
+            optimizer.ZeroGrad();
             loss.backward();
-            optimizer.step();
+            optimizer.Step(1e-3);
             _ = loss.item<float>();
             correct += logits.argmax(1).eq(y).sum().item<long>();
         }

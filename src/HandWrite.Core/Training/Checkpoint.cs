@@ -17,7 +17,7 @@ internal static class Checkpoint
 
     sealed record Header(int Epoch, List<EpochMetrics> History, long Seed, string Preset, int BatchSize, int? Subset, int ValidationSize, double LearningRate, int Epochs);
 
-    public static void Save(string path, HandWriteCnn model, TorchSharp.Modules.Adam optimizer, int epoch, IReadOnlyList<EpochMetrics> history, TrainingOptions o)
+    public static void Save(string path, HandWriteCnn model, AdamOptimizer optimizer, int epoch, IReadOnlyList<EpochMetrics> history, TrainingOptions o)
     {
         using var ms = new MemoryStream();
         using (var w = new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true))
@@ -34,7 +34,7 @@ internal static class Checkpoint
         AtomicFile.Write(path, ms.GetBuffer().AsSpan(0, (int)ms.Length));
     }
 
-    public static (int Epoch, IReadOnlyList<EpochMetrics> History) Load(string path, HandWriteCnn model, TorchSharp.Modules.Adam optimizer, TrainingOptions o)
+    public static (int Epoch, IReadOnlyList<EpochMetrics> History) Load(string path, HandWriteCnn model, AdamOptimizer optimizer, TrainingOptions o)
     {
         if (!File.Exists(path))
             throw new HandWriteException($"-Resume found no checkpoint at '{path}'. Run without -Resume to start a new training run.", HandWriteErrorKind.NotFound, target: path);
@@ -77,14 +77,14 @@ internal static class Checkpoint
     /// than TorchSharp's save_state_dict, which needs contiguous tensors (ours are channels-last) and trusts
     /// the lengths it reads back.
     /// </summary>
-    static void WriteAdamState(BinaryWriter w, TorchSharp.Modules.Adam optimizer)
+    static void WriteAdamState(BinaryWriter w, AdamOptimizer optimizer)
     {
-        var states = optimizer.state_dict().State.Cast<TorchSharp.Modules.Adam.State>().ToList();
+        var states = optimizer.State;
         w.Write(states.Count);
         foreach (var state in states)
         {
-            w.Write(state.step);
-            foreach (var moment in new[] { state.exp_avg, state.exp_avg_sq })
+            w.Write(state.Step);
+            foreach (var moment in new[] { state.ExpAvg, state.ExpAvgSq })
             {
                 using var scope = NewDisposeScope(); // holds the chain's temporaries (see ModelFile.ParameterBytes)
                 var flat = moment.detach().contiguous().to(ScalarType.Float32);
@@ -94,16 +94,16 @@ internal static class Checkpoint
         }
     }
 
-    /// <summary>state_dict() hands out Adam's live state objects, so copying into them restores the optimizer.</summary>
-    static void ReadAdamState(BinaryReader r, TorchSharp.Modules.Adam optimizer, Func<string, HandWriteException> bad)
+    /// <summary>Copies into the optimizer's live state, which restores it.</summary>
+    static void ReadAdamState(BinaryReader r, AdamOptimizer optimizer, Func<string, HandWriteException> bad)
     {
-        var states = optimizer.state_dict().State.Cast<TorchSharp.Modules.Adam.State>().ToList();
+        var states = optimizer.State;
         if (r.ReadInt32() != states.Count) throw bad("holds optimizer state for another network");
         using var _ = no_grad();
         foreach (var state in states)
         {
-            state.step = r.ReadInt64();
-            foreach (var moment in new[] { state.exp_avg, state.exp_avg_sq })
+            state.Step = r.ReadInt64();
+            foreach (var moment in new[] { state.ExpAvg, state.ExpAvgSq })
             {
                 long count = r.ReadInt64();
                 if (count != moment.NumberOfElements || count * 4 > r.BaseStream.Length - r.BaseStream.Position)

@@ -35,7 +35,7 @@ public static class Trainer
         // Everything random after initialisation (order, augmentation, dropout) draws from this run's own generator.
         using var random = new Generator((ulong)options.Seed);
         model.RandomSource = random;
-        using var optimizer = optim.Adam(model.parameters(), options.LearningRate);
+        using var optimizer = new AdamOptimizer(model.parameters());
         var history = new List<EpochMetrics>();
         int firstEpoch = 1;
         if (options.Resume)
@@ -75,7 +75,6 @@ public static class Trainer
                 using var scope = NewDisposeScope();
                 long step = (long)(epoch - 1) * batchesPerEpoch + batch;
                 lr = LearningRateAt(options, step, totalSteps);
-                SetLearningRate(optimizer, lr);
 
                 var index = order.narrow(0, (long)batch * options.BatchSize, Math.Min(options.BatchSize, train.Count - (long)batch * options.BatchSize));
                 var images = train.Images.index_select(0, index);
@@ -84,9 +83,9 @@ public static class Trainer
 
                 var logits = model.forward(MnistDataset.Normalize(images).to(computeType)).to(ScalarType.Float32);
                 var loss = F.cross_entropy(logits, labels, label_smoothing: options.LabelSmoothing);
-                optimizer.zero_grad();
+                optimizer.ZeroGrad();
                 loss.backward();
-                optimizer.step();
+                optimizer.Step(lr);
 
                 long n = labels.shape[0];
                 lossSum += loss.item<float>() * n;
@@ -149,11 +148,6 @@ public static class Trainer
         if (step < warmup) return o.LearningRate * (step + 1) / warmup;
         double progress = (double)(step - warmup) / Math.Max(1, totalSteps - warmup);
         return o.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * progress));
-    }
-
-    static void SetLearningRate(optim.Optimizer optimizer, double lr)
-    {
-        foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
     }
 
     static (double Loss, double Accuracy) Validate(HandWriteCnn model, DigitTensors data, CancellationToken ct)

@@ -28,8 +28,8 @@ public sealed class CheckpointTests : IDisposable
     string SaveCheckpoint()
     {
         using var model = HandWriteCnn.Create(9);
-        using var adam = optim.Adam(model.parameters(), 1e-3);
-        using (NewDisposeScope()) { model.forward(TestNoise.Normal(4, 1, 28, 28)).sum().backward(); adam.step(); }
+        using var adam = new AdamOptimizer(model.parameters());
+        using (NewDisposeScope()) { model.forward(TestNoise.Normal(4, 1, 28, 28)).sum().backward(); adam.Step(1e-3); }
         Checkpoint.Save(Options.CheckpointPath, model, adam, 1, History, Options);
         return ModelFile.WeightsSha256(model);
     }
@@ -38,7 +38,7 @@ public sealed class CheckpointTests : IDisposable
     {
         File.WriteAllBytes(Options.CheckpointPath, bytes);
         using var model = HandWriteCnn.Create(10);
-        using var adam = optim.Adam(model.parameters(), 1e-3);
+        using var adam = new AdamOptimizer(model.parameters());
         long before = GC.GetAllocatedBytesForCurrentThread();
         var ex = Record.Exception(() => Checkpoint.Load(Options.CheckpointPath, model, adam, Options));
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
@@ -61,7 +61,7 @@ public sealed class CheckpointTests : IDisposable
     {
         var saved = SaveCheckpoint();
         using var model = HandWriteCnn.Create(10);
-        using var adam = optim.Adam(model.parameters(), 1e-3);
+        using var adam = new AdamOptimizer(model.parameters());
         Assert.NotEqual(saved, ModelFile.WeightsSha256(model));
         var (epoch, history) = Checkpoint.Load(Options.CheckpointPath, model, adam, Options);
         Assert.Equal(1, epoch);
