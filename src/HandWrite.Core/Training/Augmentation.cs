@@ -13,8 +13,9 @@ public static class Augmentation
     const double MaxRotation = 12 * Math.PI / 180, MaxScale = 0.12, MaxShear = 0.15, MaxShift = 2.5 / 14; // shift in half-widths
 
     // The numbers per-batch ops take as Scalars, rooted: see MnistDataset's note on TorchSharp's Scalar. (lerp's
-    // weight and the comparisons below take 0-d tensors, which the dispose scope holds.)
-    static readonly TorchSharp.Scalar Two = 2, One = 1, Rotation = MaxRotation, Scale = MaxScale, Shear = MaxShear, Shift = MaxShift;
+    // weight is a 0-d tensor, which the dispose scope holds.)
+    static readonly TorchSharp.Scalar Two = 2, One = 1, OneThird = 1.0 / 3, TwoThirds = 2.0 / 3,
+        Rotation = MaxRotation, Scale = MaxScale, Shear = MaxShear, Shift = MaxShift;
 
     public static Tensor Apply(Tensor images, Generator? random = null)
     {
@@ -26,7 +27,7 @@ public static class Augmentation
         var choice = rand(n, generator: random).view(n, 1, 1, 1);
         var thicker = images.lerp(F.max_pool2d(images, 3, 1, 1), 0.5);
         var thinner = images.lerp(F.max_pool2d(images.neg(), 3, 1, 1).neg_(), 0.5);
-        var x = where(choice < 1.0 / 3, thicker, where(choice < 2.0 / 3, thinner, images));
+        var x = where(choice < OneThird, thicker, where(choice < TwoThirds, thinner, images));
 
         var angle = Uniform(Rotation);
         var scale = Uniform(Scale).add_(One);
