@@ -70,8 +70,10 @@ internal static class MnistLayout
             Array.Copy(mask, y * crop.Width, padded, (y + pad) * w + pad, crop.Width);
         var inverted = new bool[padded.Length];
         for (int i = 0; i < padded.Length; i++) inverted[i] = !padded[i];
-        var toInk = Morphology.DistanceTo(padded, w, h);
-        var toPaper = Morphology.DistanceTo(inverted, w, h);
+        // Only distances up to the ramp's far side change the result (beyond it the value is clamped to 0 or 1),
+        // so both transforms stop a whole pixel past it: exact, and most of the row pass is skipped.
+        var toInk = Morphology.DistanceTo(padded, w, h, cap: (int)MathF.Ceiling(0.5f + offset + ramp / 2) + 1);
+        var toPaper = Morphology.DistanceTo(inverted, w, h, cap: (int)MathF.Ceiling(0.5f - offset + ramp / 2) + 1);
 
         var shaped = new Plane(w, h);
         for (int i = 0; i < shaped.Data.Length; i++)

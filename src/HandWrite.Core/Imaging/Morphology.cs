@@ -138,17 +138,31 @@ internal static class Morphology
 
     /// <summary>Euclidean distance from every pixel to the nearest pixel where <paramref name="feature"/> is
     /// true (Felzenszwalb-Huttenlocher); +infinity-like when there is none.</summary>
-    public static float[] DistanceTo(bool[] feature, int width, int height)
+    /// <param name="cap">Distances below it are exact; at or above it only "at least cap" is promised (a
+    /// larger value, possibly +infinity-like). Columns farther than the cap from any feature then drop out of
+    /// the row pass, which is where the time goes: a term (q - p)^2 + column(p)^2 with column(p) >= cap is at
+    /// least cap^2, so it can only be the minimum where the distance is at least cap anyway.</param>
+    public static float[] DistanceTo(bool[] feature, int width, int height, int cap = int.MaxValue / 4)
     {
         // Along columns: the distance to the nearest feature above or below, by a downward and an upward
-        // sweep that go row by row (memory in order). Squared, these are FH's first pass exactly.
+        // sweep that go row by row (memory in order, a vector of columns at a time). Squared, these are FH's
+        // first pass exactly.
         const int None = int.MaxValue / 2;
-        var rows = ArrayPool<int>.Shared.Rent(width * height);
-        for (int x = 0; x < width; x++) rows[x] = feature[x] ? 0 : None;
-        for (int i = width; i < width * height; i++) rows[i] = feature[i] ? 0 : Math.Min(None, rows[i - width] + 1);
-        for (int i = width * height - width - 1; i >= 0; i--) rows[i] = Math.Min(rows[i], rows[i + width] + 1);
-        var d = GC.AllocateUninitializedArray<float>(width * height);
-        for (int i = 0; i < d.Length; i++) d[i] = rows[i] >= None ? Far : (float)rows[i] * rows[i];
+        int n = width * height;
+        var rows = ArrayPool<int>.Shared.Rent(n);
+        for (int i = 0; i < n; i++) rows[i] = feature[i] ? 0 : None;
+        for (int i = width; i < n; i += width) SweepRow(rows, i, i - width, width);
+        for (int i = n - 2 * width; i >= 0; i -= width) SweepRow(rows, i, i + width, width);
+        var d = GC.AllocateUninitializedArray<float>(n);
+        int limit = Math.Min(None, cap), k = 0;
+        if (Vector.IsHardwareAccelerated)
+            for (var far = new Vector<float>(Far); k <= n - Vector<int>.Count; k += Vector<int>.Count)
+            {
+                var r = new Vector<int>(rows, k);
+                var squared = Vector.ConvertToSingle(r) * Vector.ConvertToSingle(r);
+                Vector.ConditionalSelect(Vector.GreaterThanOrEqual(r, new Vector<int>(limit)), far, squared).CopyTo(d, k);
+            }
+        for (; k < n; k++) d[k] = rows[k] >= limit ? Far : (float)rows[k] * rows[k];
         ArrayPool<int>.Shared.Return(rows);
 
         // Along rows: the lower envelope of parabolas, in place row by row.
@@ -161,8 +175,21 @@ internal static class Morphology
             row.CopyTo(f);
             Transform1D(f, row, v, z);
         }
-        for (int i = 0; i < d.Length; i++) d[i] = MathF.Sqrt(d[i]);
+        k = 0;
+        if (Vector.IsHardwareAccelerated)
+            for (; k <= n - Vector<float>.Count; k += Vector<float>.Count) Vector.SquareRoot(new Vector<float>(d, k)).CopyTo(d, k);
+        for (; k < n; k++) d[k] = MathF.Sqrt(d[k]);
         return d;
+    }
+
+    /// <summary>rows[at..at+n) = min(itself, rows[from..from+n) + 1): one step of a column sweep, for a row at once.</summary>
+    private static void SweepRow(int[] rows, int at, int from, int n)
+    {
+        int k = 0;
+        if (Vector.IsHardwareAccelerated)
+            for (; k <= n - Vector<int>.Count; k += Vector<int>.Count)
+                Vector.Min(new Vector<int>(rows, at + k), new Vector<int>(rows, from + k) + Vector<int>.One).CopyTo(rows, at + k);
+        for (; k < n; k++) rows[at + k] = Math.Min(rows[at + k], rows[from + k] + 1);
     }
 
     /// <summary>Marks "no feature": larger than any squared distance in a picture.</summary>

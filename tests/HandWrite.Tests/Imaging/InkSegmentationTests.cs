@@ -176,6 +176,8 @@ public sealed class InkSegmentationTests
             var feature = Enumerable.Range(0, w * h).Select(_ => random.NextDouble() < density).ToArray();
             if (!feature.Contains(true)) feature[random.Next(w * h)] = true;
             var d = Morphology.DistanceTo(feature, w, h);
+            int cap = random.Next(-1, 8);
+            var capped = Morphology.DistanceTo(feature, w, h, cap);
             for (int y = 0; y < h; y++)
                 for (int x = 0; x < w; x++)
                 {
@@ -183,6 +185,9 @@ public sealed class InkSegmentationTests
                     for (int i = 0; i < feature.Length; i++)
                         if (feature[i]) best = Math.Min(best, (i % w - x) * (i % w - x) + (i / w - y) * (i / w - y));
                     Assert.Equal(MathF.Sqrt(best), d[y * w + x]);
+                    // Capped: exact below the cap, at least the cap otherwise.
+                    if (MathF.Sqrt(best) < cap) Assert.Equal(MathF.Sqrt(best), capped[y * w + x]);
+                    else Assert.True(capped[y * w + x] >= cap, $"{capped[y * w + x]} below the cap {cap} (true {MathF.Sqrt(best)})");
                 }
         }
         // No feature at all: everything is far away.
