@@ -437,8 +437,13 @@ internal static class InkSegmentation
     {
         int band = Math.Max(1, Math.Min(w, h) / 25);
         for (int y = 0; y < h; y++)
-            for (int x = 0; x < w; x++)
-                if (x < band || y < band || x >= w - band || y >= h - band) yield return y * w + x;
+        {
+            bool wholeRow = y < band || y >= h - band;
+            // Row-major like a full scan with the band test, without visiting the interior.
+            for (int x = 0; x < (wholeRow ? w : Math.Min(band, w)); x++) yield return y * w + x;
+            if (!wholeRow)
+                for (int x = Math.Max(w - band, band); x < w; x++) yield return y * w + x;
+        }
     }
 
 }

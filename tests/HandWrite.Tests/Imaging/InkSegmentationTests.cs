@@ -154,6 +154,15 @@ public sealed class InkSegmentationTests
         Assert.Equal(100, values.Count(v => v > t));
     }
 
+    [Theory]
+    [InlineData(1, 1)] [InlineData(3, 70)] [InlineData(49, 50)] [InlineData(93, 93)] [InlineData(512, 300)] [InlineData(60, 2)]
+    public void BorderIndicesAreTheBandOfAFullScanInTheSameOrder(int w, int h)
+    {
+        int band = Math.Max(1, Math.Min(w, h) / 25);
+        var expected = Enumerable.Range(0, w * h).Where(i => i % w < band || i / w < band || i % w >= w - band || i / w >= h - band);
+        Assert.Equal(expected, InkSegmentation.BorderIndices(w, h));
+    }
+
     [Fact]
     public void DistanceTransformIsEuclidean()
     {
