@@ -179,10 +179,16 @@ public static class PerformanceExperiments
             if (module is Conv2d conv)
             {
                 using var weight = conv.weight!.detach();
-                using var contiguous = weight.contiguous();
-                using var copy = channelsLast ? HandWriteCnn.ToChannelsLast(weight) : contiguous.clone();
+                using var copy = channelsLast ? HandWriteCnn.ToChannelsLast(weight) : ContiguousCopy(weight);
                 conv.weight = new Parameter(copy);
             }
+    }
+
+    /// <summary>An NCHW copy in its own storage (contiguous() alone returns the same tensor when it already is).</summary>
+    static Tensor ContiguousCopy(Tensor t)
+    {
+        using var contiguous = t.contiguous();
+        return contiguous.clone();
     }
 
     static double EvaluationRate(HandWriteCnn model, Tensor images01, ScalarType compute, int batchSize, CancellationToken ct)
