@@ -87,7 +87,8 @@ internal static class ImageDecoding
         sourceSize = swapsAxes ? new SKSizeI(declared.Height, declared.Width) : declared;
 
         int workingSide = workingSideFor?.Invoke(declared) ?? WorkingLongestSide;
-        var decoded = DecodeFirstFrame(codec, name, workingSide);
+        var decoded = (codec.EncodedFormat == SKEncodedImageFormat.Png ? PngDecoder.TryDecode(encoded) : null)
+            ?? DecodeFirstFrame(codec, name, workingSide);
         return Orient(ShrinkToWorkingSize(decoded, workingSide), origin);
     }
 
