@@ -50,7 +50,7 @@ public sealed class BenchmarkResult
     public required string TrainSetting { get; init; }
     public required double TrainSpeedupVsNaive { get; init; }
 
-    /// <summary>Inference.Logits over many test images, as evaluation and prediction run it (see <see cref="EvalPrecision"/>).</summary>
+    /// <summary>Images per second through the cached predictor over many test images, as Test-DigitModel runs it (see <see cref="EvalPrecision"/>).</summary>
     public required double EvalImagesPerSecond { get; init; }
     public required double EvalGFlops { get; init; }
     public required int EvalBatchSize { get; init; }

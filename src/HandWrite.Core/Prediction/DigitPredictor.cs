@@ -19,7 +19,7 @@ public sealed class DigitPredictor
 {
     static readonly ConcurrentDictionary<string, Lazy<DigitPredictor>> Cache = new();
 
-    readonly HandWriteCnn model;
+    readonly InferenceModel model;
     readonly object gate = new();
 
     public ModelInfo Info { get; }
@@ -27,7 +27,8 @@ public sealed class DigitPredictor
     DigitPredictor(string path)
     {
         TorchRuntime.EnsureInitialized();
-        (model, Info) = ModelFile.Load(path);
+        (var network, Info) = ModelFile.Load(path);
+        model = new InferenceModel(network);
     }
 
     /// <summary>The predictor for <paramref name="modelPath"/>, loading it once per process (and again if the file changes).</summary>

@@ -56,7 +56,7 @@ public sealed class InferencePrecisionTests(TrainedModelFixture trained)
     }
 
     [Fact]
-    public void OneOrTwoImagesRunInFloat32()
+    public void OneOrTwoImagesRunInFloat32WhenWeightsAreCastPerCall()
     {
         var (model, _) = ModelFile.Load(trained.ModelPath);
         using var test = MnistDataset.LoadTest(TestEnvironment.MnistFolder);
@@ -71,5 +71,39 @@ public sealed class InferencePrecisionTests(TrainedModelFixture trained)
         // Above that the bf16 path runs, whose logits differ slightly: the check above can tell the two apart.
         var three = test.Images.narrow(0, 0, Inference.MaxFloat32Batch + 1);
         Assert.False(Inference.Logits(model, three).eq(Inference.Logits(model, three, ScalarType.Float32, Inference.BatchSize)).all().item<bool>());
+    }
+
+    [Fact]
+    public void CastOnceWeightsGiveTheLogitsOfCastingPerCall()
+    {
+        using var model = new InferenceModel(ModelFile.Load(trained.ModelPath).Model);
+        using var test = MnistDataset.LoadTest(TestEnvironment.MnistFolder);
+        using var scope = NewDisposeScope();
+        var images = test.Images.narrow(0, 0, 600);
+        Assert.Equal(CpuInfo.HasNativeBFloat16, model.BFloat16 is not null);
+        var perCall = Inference.Logits(model.Float32, images, Inference.ComputeType, Inference.BatchSize);
+        Assert.True(Inference.Logits(model, images).eq(perCall).all().item<bool>());
+    }
+
+    [Fact]
+    public void SingleImagesRunOnTheCastOnceWeightsWithFloat32Answers()
+    {
+        using var model = new InferenceModel(ModelFile.Load(trained.ModelPath).Model);
+        using var test = MnistDataset.LoadTest(TestEnvironment.MnistFolder);
+        int differing = 0;
+        for (int i = 0; i < 300; i++)
+        {
+            using var scope = NewDisposeScope();
+            var image = test.Images.narrow(0, i, 1);
+            var exact = Inference.Logits(model.Float32, image, ScalarType.Float32, 1);
+            var fast = Inference.Logits(model, image);
+            Assert.Equal(exact.argmax(1).item<long>(), fast.argmax(1).item<long>());
+            float moved = fast.softmax(1).sub(exact.softmax(1)).abs().max().item<float>();
+            Assert.True(moved < Inference.RecheckMargin / 2, $"image {i}: probabilities moved by {moved:0.0000}");
+            if (!fast.eq(exact).all().item<bool>()) differing++;
+        }
+        // Where bf16 is native, one image runs in bf16 (its logits differ from fp32's); elsewhere in fp32.
+        if (CpuInfo.HasNativeBFloat16) Assert.True(differing > 0, "no image ran in bf16");
+        else Assert.Equal(0, differing);
     }
 }
