@@ -75,6 +75,48 @@ public sealed class HandWriteCnnTests
         Assert.Equal(new long[] { 256, 6272 }, parameters.Single(p => p.name == "fc1.weight").parameter.shape);
     }
 
+    /// <summary>The network as the design card lists it (every ReLU right after its conv, then the pools), from the model's own weights.</summary>
+    static Tensor ReferenceForward(HandWriteCnn model, Tensor input)
+    {
+        var p = model.named_parameters().ToDictionary(n => n.name, n => n.parameter);
+        Tensor W(string name) => p[name].to(input.dtype);
+        Tensor Conv(Tensor x, string layer) => nn.functional.relu(nn.functional.conv2d(x, W(layer + ".weight"), W(layer + ".bias"), padding: [1, 1]));
+        var x = nn.functional.max_pool2d(Conv(Conv(input, "conv1"), "conv2"), 2);
+        x = nn.functional.max_pool2d(Conv(Conv(x, "conv3"), "conv4"), 2).flatten(1);
+        x = nn.functional.relu(nn.functional.linear(x, W("fc1.weight"), W("fc1.bias")));
+        x = nn.functional.relu(nn.functional.linear(x, W("fc2.weight"), W("fc2.bias")));
+        return nn.functional.linear(x, W("fc3.weight"), W("fc3.bias"));
+    }
+
+    [Theory]
+    [InlineData(ScalarType.Float32)]
+    [InlineData(ScalarType.BFloat16)]
+    public void Forward_equals_the_listed_layer_order_in_values_and_gradients(ScalarType dtype)
+    {
+        // The model applies each ReLU after the pool that follows it (fewer elements); values and gradients must
+        // be exactly those of conv -> ReLU -> pool.
+        using var model = NewModel(8);
+        model.eval(); // no dropout, so both passes are deterministic
+        using var scope = NewDisposeScope(); // holds temporaries until the native calls reading them return
+        var x = TestNoise.Normal(24, 1, 28, 28).to(dtype);
+        var parameters = model.parameters().ToList();
+
+        var actual = model.forward(x);
+        actual.to(ScalarType.Float32).square().sum().backward();
+        var actualGrads = parameters.Select(q => q.grad!.clone()).ToList();
+        foreach (var q in parameters) q.grad!.zero_();
+
+        var expected = ReferenceForward(model, x);
+        expected.to(ScalarType.Float32).square().sum().backward();
+
+        Assert.True(Same(actual, expected), "logits differ from the listed layer order");
+        for (int i = 0; i < parameters.Count; i++)
+        {
+            Assert.True(parameters[i].grad!.abs().sum().item<float>() > 0, $"parameter {i} got no gradient");
+            Assert.True(Same(actualGrads[i], parameters[i].grad!), $"gradient of parameter {i} differs from the listed layer order");
+        }
+    }
+
     [Fact]
     public void Dropout_acts_only_in_train_mode()
     {
