@@ -56,7 +56,7 @@ internal sealed class AdamOptimizer : IDisposable
             using Scalar rootOfCorrection2 = Math.Sqrt(biasCorrection2), negativeStepSize = -(learningRate / biasCorrection1);
             m.ExpAvg.mul_(Beta1Scalar).add_(grad, alpha: OneMinusBeta1);
             m.ExpAvgSq.mul_(Beta2Scalar).addcmul_(grad, grad, value: OneMinusBeta2);
-            var denominator = m.ExpAvgSq.sqrt().div(rootOfCorrection2).add_(EpsilonScalar);
+            var denominator = m.ExpAvgSq.sqrt().div_(rootOfCorrection2).add_(EpsilonScalar); // one temporary, not two
             m.Parameter.addcdiv_(m.ExpAvg, denominator, value: negativeStepSize);
         }
     }
