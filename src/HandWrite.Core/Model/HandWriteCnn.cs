@@ -27,12 +27,15 @@ public sealed class HandWriteCnn : Module<Tensor, Tensor>
     private static readonly object GlobalRandomLock = new();
 
     /// <summary>A freshly initialised network whose weights depend only on <paramref name="seed"/>.</summary>
-    public static HandWriteCnn Create(long seed)
+    public static HandWriteCnn Create(long seed) => WithSeed(seed, () => new HandWriteCnn());
+
+    /// <summary>Builds a network under the lock, right after seeding libtorch's global generator with <paramref name="seed"/>.</summary>
+    internal static T WithSeed<T>(long seed, Func<T> build)
     {
         lock (GlobalRandomLock)
         {
             manual_seed(seed);
-            return new HandWriteCnn();
+            return build();
         }
     }
 
