@@ -41,7 +41,7 @@ public sealed class BenchmarkResult
     public required double MatmulBFloat16GFlops { get; init; }
     public required int MatmulSize { get; init; }
 
-    /// <summary>The plain TorchSharp loop: fp32, batch 64, Adam, each batch copied from managed float[] arrays.</summary>
+    /// <summary>The plain TorchSharp loop: fp32, NCHW (<see cref="PlainCnn"/>), batch 64, Adam, each batch copied from managed float[] arrays.</summary>
     public required double NaiveTrainImagesPerSecond { get; init; }
     public required double NaiveTrainGFlops { get; init; }
     /// <summary>HandWrite's Trainer with default options (see <see cref="TrainSetting"/>), steady-state epoch.</summary>
