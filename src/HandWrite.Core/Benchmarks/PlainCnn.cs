@@ -24,13 +24,7 @@ internal sealed class PlainCnn : Module<Tensor, Tensor>
 
     PlainCnn(long seed) : base(nameof(PlainCnn))
     {
-        conv1 = Conv2d(1, 32, 3, padding: 1);
-        conv2 = Conv2d(32, 64, 3, padding: 1);
-        conv3 = Conv2d(64, 128, 3, padding: 1);
-        conv4 = Conv2d(128, 128, 3, padding: 1);
-        fc1 = Linear(128 * 7 * 7, 256);
-        fc2 = Linear(256, 128);
-        fc3 = Linear(128, 10);
+        (conv1, conv2, conv3, conv4, fc1, fc2, fc3) = HandWriteCnn.NewLayers();
         // Dropout from a generator of its own: libtorch's global one is seeded by other work in the process.
         dropoutRandom = new Generator((ulong)seed);
         RegisterComponents();

@@ -42,16 +42,7 @@ public sealed class HandWriteCnn : Module<Tensor, Tensor>
     /// <summary>A freshly initialised network drawing from libtorch's global generator (unseeded: see <see cref="Create"/>).</summary>
     public HandWriteCnn() : base(nameof(HandWriteCnn))
     {
-        lock (GlobalRandomLock)
-        {
-            conv1 = Conv2d(1, 32, 3, padding: 1);
-            conv2 = Conv2d(32, 64, 3, padding: 1);
-            conv3 = Conv2d(64, 128, 3, padding: 1);
-            conv4 = Conv2d(128, 128, 3, padding: 1);
-            fc1 = Linear(128 * 7 * 7, 256);
-            fc2 = Linear(256, 128);
-            fc3 = Linear(128, 10);
-        }
+        (conv1, conv2, conv3, conv4, fc1, fc2, fc3) = NewLayers();
         RegisterComponents();
         // Channels-last conv weights make oneDNN choose its NHWC kernels and skip the layout
         // conversions around every convolution: about 1.3x faster training, up to 2.5x bf16 inference
@@ -66,6 +57,14 @@ public sealed class HandWriteCnn : Module<Tensor, Tensor>
             using var channelsLast = ToChannelsLast(nchw);
             conv.weight = new Parameter(channelsLast);
         }
+    }
+
+    /// <summary>The layers, freshly initialised from libtorch's global generator (under the lock), in NCHW layout.</summary>
+    internal static (Conv2d, Conv2d, Conv2d, Conv2d, Linear, Linear, Linear) NewLayers()
+    {
+        lock (GlobalRandomLock)
+            return (Conv2d(1, 32, 3, padding: 1), Conv2d(32, 64, 3, padding: 1), Conv2d(64, 128, 3, padding: 1), Conv2d(128, 128, 3, padding: 1),
+                Linear(128 * 7 * 7, 256), Linear(256, 128), Linear(128, 10));
     }
 
     /// <summary>A copy of [N,C,H,W] with NHWC strides, in its own storage (not a view: Adam updates it in place).</summary>
