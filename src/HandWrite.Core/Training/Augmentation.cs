@@ -25,8 +25,8 @@ public static class Augmentation
 
         // Thickness: a third of the images thicker, a third thinner, a third unchanged.
         var choice = rand(n, generator: random).view(n, 1, 1, 1);
-        var thicker = images.lerp(F.max_pool2d(images, 3, 1, 1), 0.5);
-        var thinner = images.lerp(F.max_pool2d(images.neg(), 3, 1, 1).neg_(), 0.5);
+        var thicker = images.lerp(Extreme3x3(images, max: true), 0.5);
+        var thinner = images.lerp(Extreme3x3(images, max: false), 0.5);
         var x = where(choice < OneThird, thicker, where(choice < TwoThirds, thinner, images));
 
         var angle = Uniform(Rotation);
@@ -41,5 +41,20 @@ public static class Augmentation
         var grid = F.affine_grid(theta, [n, 1, 28, 28], align_corners: false);
         return F.grid_sample(x, grid, GridSampleMode.Bilinear, GridSamplePaddingMode.Zeros, align_corners: false)
             .MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The largest (or smallest) value in each pixel's 3x3 neighbourhood, borders ignored: exactly
+    /// <c>max_pool2d(x, 3, 1, 1)</c> (or <c>-max_pool2d(-x, 3, 1, 1)</c>), the same nine values, as two separable passes of
+    /// elementwise maximum over shifted views. libtorch's pool is slow on one channel (1.6 ms for a batch of 128 here).
+    /// </summary>
+    internal static Tensor Extreme3x3(Tensor images, bool max)
+    {
+        using var scope = NewDisposeScope();
+        long h = images.shape[2], w = images.shape[3];
+        var padded = F.pad(images, [1, 1, 1, 1], value: max ? double.NegativeInfinity : double.PositiveInfinity);
+        Tensor Pick(Tensor a, Tensor b) => max ? a.maximum(b) : a.minimum(b);
+        var rows = Pick(Pick(padded.narrow(3, 0, w), padded.narrow(3, 1, w)), padded.narrow(3, 2, w));
+        return Pick(Pick(rows.narrow(2, 0, h), rows.narrow(2, 1, h)), rows.narrow(2, 2, h)).MoveToOuterDisposeScope();
     }
 }
