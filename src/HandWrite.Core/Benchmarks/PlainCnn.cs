@@ -17,7 +17,6 @@ internal sealed class PlainCnn : Module<Tensor, Tensor>
     readonly Conv2d conv1, conv2, conv3, conv4;
     readonly Linear fc1, fc2, fc3;
     readonly Generator dropoutRandom;
-    static readonly Scalar DropRate = 0.5, KeepRate = 0.5; // rooted: see MnistDataset's note on TorchSharp's Scalar
 
     /// <summary>The same initial weights as <c>HandWriteCnn.Create(seed)</c> (same draws, NCHW layout).</summary>
     public static PlainCnn Create(long seed) => HandWriteCnn.WithSeed(seed, () => new PlainCnn(seed));
@@ -38,7 +37,7 @@ internal sealed class PlainCnn : Module<Tensor, Tensor>
         x = functional.relu(conv3.forward(x));
         x = functional.max_pool2d(functional.relu(conv4.forward(x)), 2);
         x = functional.relu(fc1.forward(x.flatten(1)));
-        if (training) x = x.mul(rand(x.shape, generator: dropoutRandom).ge_(DropRate)).div_(KeepRate);
+        if (training) x = HandWriteCnn.Dropout(x, dropoutRandom);
         x = functional.relu(fc2.forward(x));
         return fc3.forward(x).MoveToOuterDisposeScope();
     }

@@ -105,10 +105,12 @@ public sealed class HandWriteCnn : Module<Tensor, Tensor>
     // Rooted Scalars: see MnistDataset's note on TorchSharp's Scalar.
     static readonly TorchSharp.Scalar DropScalar = DropoutRate, KeepScalar = 1 - DropoutRate;
 
-    Tensor Dropout(Tensor x)
+    Tensor Dropout(Tensor x) => training ? Dropout(x, RandomSource) : x;
+
+    /// <summary>Inverted dropout at the network's rate, masks drawn from <paramref name="random"/> (also the benchmark's plain network's).</summary>
+    internal static Tensor Dropout(Tensor x, Generator? random)
     {
-        if (!training) return x;
-        var keep = rand(x.shape, x.dtype, x.device, generator: RandomSource).ge_(DropScalar);
+        var keep = rand(x.shape, x.dtype, x.device, generator: random).ge_(DropScalar);
         return x.mul(keep).div_(KeepScalar);
     }
 

@@ -23,7 +23,7 @@ public sealed class PlainCnnTests
         Assert.Equal(HandWriteCnn.ExpectedParameterCount, theirs.Sum(p => p.parameter.numel()));
         using var scope = NewDisposeScope(); // holds temporaries until the native calls reading them return
         foreach (var ((name, a), (_, b)) in ours.Zip(theirs))
-            Assert.True(a.shape.SequenceEqual(b.shape) && a.eq(b).all().item<bool>(), $"{name} starts from other values");
+            Assert.True(TestTensors.Same(a, b), $"{name} starts from other values");
         foreach (var (name, p) in theirs.Where(p => p.name.EndsWith(".weight") && p.parameter.dim() == 4))
             Assert.True(p.is_contiguous(), $"{name} is not NCHW-contiguous"); // plain layout: no channels-last
     }

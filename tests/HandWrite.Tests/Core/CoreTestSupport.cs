@@ -71,3 +71,13 @@ internal static class TestNoise
         return TorchSharp.torch.randn(shape, generator: generator);
     }
 }
+
+internal static class TestTensors
+{
+    /// <summary>Same shape and bit-identical values.</summary>
+    public static bool Same(TorchSharp.torch.Tensor a, TorchSharp.torch.Tensor b)
+    {
+        using var scope = TorchSharp.torch.NewDisposeScope(); // holds temporaries until the native calls reading them return
+        return a.shape.SequenceEqual(b.shape) && a.eq(b).all().item<bool>();
+    }
+}

@@ -9,12 +9,6 @@ public sealed class HandWriteCnnTests
 {
     public HandWriteCnnTests() => TorchRuntime.EnsureInitialized();
 
-    static bool Same(Tensor a, Tensor b)
-    {
-        using var scope = NewDisposeScope(); // holds temporaries until the native calls reading them return
-        return a.shape.SequenceEqual(b.shape) && a.eq(b).all().item<bool>();
-    }
-
     static HandWriteCnn NewModel(long seed) => HandWriteCnn.Create(seed);
 
     [Fact]
@@ -109,11 +103,11 @@ public sealed class HandWriteCnnTests
         var expected = ReferenceForward(model, x);
         expected.to(ScalarType.Float32).square().sum().backward();
 
-        Assert.True(Same(actual, expected), "logits differ from the listed layer order");
+        Assert.True(TestTensors.Same(actual, expected), "logits differ from the listed layer order");
         for (int i = 0; i < parameters.Count; i++)
         {
             Assert.True(parameters[i].grad!.abs().sum().item<float>() > 0, $"parameter {i} got no gradient");
-            Assert.True(Same(actualGrads[i], parameters[i].grad!), $"gradient of parameter {i} differs from the listed layer order");
+            Assert.True(TestTensors.Same(actualGrads[i], parameters[i].grad!), $"gradient of parameter {i} differs from the listed layer order");
         }
     }
 
@@ -126,17 +120,17 @@ public sealed class HandWriteCnnTests
         model.eval();
         using var e1 = model.forward(x);
         using var e2 = model.forward(x);
-        Assert.True(Same(e1, e2), "eval forward must be deterministic");
+        Assert.True(TestTensors.Same(e1, e2), "eval forward must be deterministic");
 
         model.train();
         using var t1 = model.forward(x);
         using var t2 = model.forward(x);
-        Assert.False(Same(t1, t2), "train forward must apply dropout (two passes differ)");
+        Assert.False(TestTensors.Same(t1, t2), "train forward must apply dropout (two passes differ)");
         Assert.False(t1.allclose(e1), "train forward must differ from eval forward");
 
         model.eval();
         using var e3 = model.forward(x);
-        Assert.True(Same(e3, e1), "back in eval mode the output is the eval output again");
+        Assert.True(TestTensors.Same(e3, e1), "back in eval mode the output is the eval output again");
     }
 
     [Fact]

@@ -11,8 +11,6 @@ public sealed class AugmentationTests
 {
     public AugmentationTests() => TorchRuntime.EnsureInitialized();
 
-    static bool Same(Tensor a, Tensor b) => a.shape.SequenceEqual(b.shape) && a.eq(b).all().item<bool>();
-
     [Theory]
     [InlineData(16, 28, 28)]
     [InlineData(3, 5, 7)]
@@ -25,8 +23,8 @@ public sealed class AugmentationTests
         var strokes = noise.clamp_min(0.5).sub(0.5).mul(2).clamp_max(1);
         foreach (var x in new[] { noise, strokes })
         {
-            Assert.True(Same(F.max_pool2d(x, 3, 1, 1), Augmentation.Extreme3x3(x, max: true)), "3x3 max differs from max_pool2d");
-            Assert.True(Same(F.max_pool2d(x.neg(), 3, 1, 1).neg(), Augmentation.Extreme3x3(x, max: false)), "3x3 min differs from -max_pool2d(-x)");
+            Assert.True(TestTensors.Same(F.max_pool2d(x, 3, 1, 1), Augmentation.Extreme3x3(x, max: true)), "3x3 max differs from max_pool2d");
+            Assert.True(TestTensors.Same(F.max_pool2d(x.neg(), 3, 1, 1).neg(), Augmentation.Extreme3x3(x, max: false)), "3x3 min differs from -max_pool2d(-x)");
         }
     }
 
@@ -44,8 +42,8 @@ public sealed class AugmentationTests
         Assert.Equal(images.shape, a.shape);
         Assert.Equal(ScalarType.Float32, a.dtype);
         Assert.True(a.min().item<float>() >= 0f && a.max().item<float>() <= 1f, "augmented pixels left 0..1");
-        Assert.True(Same(a, b), "the same generator state must give the same batch");
-        Assert.False(Same(a, c), "another seed must give another batch");
-        Assert.False(Same(a, images), "augmentation changed nothing");
+        Assert.True(TestTensors.Same(a, b), "the same generator state must give the same batch");
+        Assert.False(TestTensors.Same(a, c), "another seed must give another batch");
+        Assert.False(TestTensors.Same(a, images), "augmentation changed nothing");
     }
 }
