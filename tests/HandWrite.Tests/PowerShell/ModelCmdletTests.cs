@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using System.Text.RegularExpressions;
 
 namespace HandWrite.Tests.PowerShell;
 
@@ -23,6 +24,16 @@ public sealed class ModelCmdletTests(EngineTrainedModelFixture model)
         Assert.Contains(model.Run.Verbose, v => v.Contains("Epoch 1/1"));
         Assert.Contains(model.Run.Progress, p => p.Activity == "Epoch 1" && p.StatusDescription.Contains("images/s"));
         Assert.Contains(model.Run.Progress, p => p.Activity == "Training" && p.RecordType == ProgressRecordType.Completed);
+    }
+
+    [Fact]
+    public void Training_result_list_view_keeps_each_epoch_on_one_line_in_an_80_column_console()
+    {
+        var run = PowerShellHarness.Run("param($T) $T | Format-List | Out-String -Width 80",
+            new Dictionary<string, object> { ["T"] = model.Training }).AssertNoErrors();
+        var lines = run.Output.Single().ToString().Split('\n').Select(l => l.TrimEnd()).ToList();
+        Assert.Contains(lines, l => Regex.IsMatch(l, @"^History\s+: Epoch\s+TrainLoss\s+ValidationLoss\s+ValidationAccuracy\s+Best$"));
+        Assert.Contains(lines, l => Regex.IsMatch(l, @"^\s+1\s+\d+[.,]\d{4}\s+\d+[.,]\d{4}\s+\d+[.,]\d\d ?%\s+\*$"));
     }
 
     [Fact]
