@@ -56,6 +56,16 @@ public sealed class ModelCmdletTests(EngineTrainedModelFixture model)
     }
 
     [Fact]
+    public void Test_result_list_view_puts_each_table_header_beside_its_label()
+    {
+        var run = PowerShellHarness.Run("param($T) $T | Format-List | Out-String -Width 80",
+            new Dictionary<string, object> { ["T"] = model.Test }).AssertNoErrors();
+        var lines = run.Output.Single().ToString().Split('\n').Select(l => l.TrimEnd()).ToList();
+        Assert.Contains(lines, l => Regex.IsMatch(l, @"^PerClass\s+: Digit\s+Precision\s+Recall\s+F1\s+Support$"));
+        Assert.Contains(lines, l => Regex.IsMatch(l, @"^ConfusionMatrix\s+: truth\\pred\s+0\s+1"));
+    }
+
+    [Fact]
     public void Measure_DigitModel_Quick_returns_one_object_with_side_by_side_figures()
     {
         var run = PowerShellHarness.Run("param($M, $D) Measure-DigitModel -Quick -ModelPath $M -DataPath $D -Threads 1",
