@@ -68,9 +68,18 @@ public sealed class ModelCmdletTests(EngineTrainedModelFixture model)
     [Fact]
     public void Measure_DigitModel_Quick_returns_one_object_with_side_by_side_figures()
     {
-        var run = PowerShellHarness.Run("param($M, $D) Measure-DigitModel -Quick -ModelPath $M -DataPath $D -Threads 1",
-            new Dictionary<string, object> { ["M"] = model.ModelPath, ["D"] = PowerShellHarness.MnistPath }).AssertNoErrors();
-        var result = Assert.Single(run.Output);
+        var run = PowerShellHarness.Run("""
+            param($M, $D)
+            $result = Measure-DigitModel -Quick -ModelPath $M -DataPath $D -Threads 1
+            $result
+            $result | Format-List | Out-String -Width 120
+            """, new Dictionary<string, object> { ["M"] = model.ModelPath, ["D"] = PowerShellHarness.MnistPath }).AssertNoErrors();
+        Assert.Equal(2, run.Output.Count);
+        var result = run.Output[0];
+        var list = run.Output[1].ToString().Split('\n').Select(l => l.TrimEnd()).ToList();
+        Assert.Contains(list, l => Regex.IsMatch(l, @"^TrainImagesPerSecond\s+: \d{1,3}([,.\u00a0\u202f]\d{3})*$")); // whole images, grouped
+        Assert.Contains(list, l => Regex.IsMatch(l, @"^PredictP50Milliseconds\s+: \d+[.,]\d\d$"));
+        Assert.Contains(list, l => Regex.IsMatch(l, @"^TrainSpeedupVsNaive\s+: \d+[.,]\d\dx$"));
         Assert.Equal("HandWrite.BenchmarkResult", result.TypeNames[0]);
         Assert.Equal(1, result.Get<int>("Threads"));
         foreach (var figure in new[] { "MatmulFloat32GFlops", "NaiveTrainImagesPerSecond", "TrainImagesPerSecond", "EvalImagesPerSecond", "PredictP50Milliseconds", "PeakWorkingSetMegabytes" })
