@@ -136,4 +136,32 @@ public sealed class PredictionCmdletTests(EngineTrainedModelFixture model) : IDi
         Assert.Equal(inputs.Select(i => Path.GetFileNameWithoutExtension(i) + ".28x28.png").Order(StringComparer.Ordinal),
             Directory.GetFiles(seen).Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
+
+    [Fact]
+    public void Parallel_runspaces_get_exactly_the_predictions_of_one_pipeline()
+    {
+        // README's scale-out: ForEach-Object -Parallel, each runspace importing the module and predicting the same
+        // files at the same time as the others, against one ordinary pipeline in this runspace.
+        var files = AllLabeled(model).ToArray();
+        var run = PowerShellHarness.Run("""
+            param($Model, $Files, $Manifest)
+            $single = $Files | Get-DigitPrediction -ModelPath $Model
+            $single
+            1..4 | ForEach-Object -Parallel {
+                Import-Module $using:Manifest
+                [pscustomobject]@{ Worker = $_; Predictions = @($using:Files | Get-DigitPrediction -ModelPath $using:Model) }
+            } -ThrottleLimit 4
+            """, With(("Files", files), ("Manifest", PowerShellHarness.ModuleManifest))).AssertNoErrors();
+        var single = run.Output.Take(files.Length).ToList();
+        var workers = run.Output.Skip(files.Length).ToList();
+        Assert.Equal(files, single.Select(p => p.Get<string>("Path")));
+        Assert.Equal([1, 2, 3, 4], workers.Select(w => w.Get<int>("Worker")).Order());
+        foreach (var worker in workers)
+        {
+            var predictions = worker.Get<object[]>("Predictions").Cast<PSObject>().ToList();
+            Assert.Equal(files, predictions.Select(p => p.Get<string>("Path")));
+            for (int i = 0; i < files.Length; i++)
+                Assert.Equal(single[i].Get<double[]>("Probabilities"), predictions[i].Get<double[]>("Probabilities"));
+        }
+    }
 }
