@@ -7,6 +7,14 @@ namespace HandWrite.Tests.PowerShell;
 [Collection(EngineTrainedModelCollection.Name)]
 public sealed class ModelCmdletTests(EngineTrainedModelFixture model)
 {
+    /// <summary>The object as <c>Format-List</c> shows it in an 80-column console, a line each, trailing spaces cut.</summary>
+    static List<string> ListViewLines(PSObject o)
+    {
+        var run = PowerShellHarness.Run("param($O) $O | Format-List | Out-String -Width 80",
+            new Dictionary<string, object> { ["O"] = o }).AssertNoErrors();
+        return run.Output.Single().ToString().Split('\n').Select(l => l.TrimEnd()).ToList();
+    }
+
     [Fact]
     public void Training_returns_its_result_with_history_side_files_progress_and_verbose_epochs()
     {
@@ -29,9 +37,7 @@ public sealed class ModelCmdletTests(EngineTrainedModelFixture model)
     [Fact]
     public void Training_result_list_view_keeps_each_epoch_on_one_line_in_an_80_column_console()
     {
-        var run = PowerShellHarness.Run("param($T) $T | Format-List | Out-String -Width 80",
-            new Dictionary<string, object> { ["T"] = model.Training }).AssertNoErrors();
-        var lines = run.Output.Single().ToString().Split('\n').Select(l => l.TrimEnd()).ToList();
+        var lines = ListViewLines(model.Training);
         Assert.Contains(lines, l => Regex.IsMatch(l, @"^History\s+: Epoch\s+TrainLoss\s+ValidationLoss\s+ValidationAccuracy\s+Best$"));
         Assert.Contains(lines, l => Regex.IsMatch(l, @"^\s+1\s+\d+[.,]\d{4}\s+\d+[.,]\d{4}\s+\d+[.,]\d\d ?%\s+\*$"));
     }
@@ -58,9 +64,7 @@ public sealed class ModelCmdletTests(EngineTrainedModelFixture model)
     [Fact]
     public void Test_result_list_view_puts_each_table_header_beside_its_label()
     {
-        var run = PowerShellHarness.Run("param($T) $T | Format-List | Out-String -Width 80",
-            new Dictionary<string, object> { ["T"] = model.Test }).AssertNoErrors();
-        var lines = run.Output.Single().ToString().Split('\n').Select(l => l.TrimEnd()).ToList();
+        var lines = ListViewLines(model.Test);
         Assert.Contains(lines, l => Regex.IsMatch(l, @"^PerClass\s+: Digit\s+Precision\s+Recall\s+F1\s+Support$"));
         Assert.Contains(lines, l => Regex.IsMatch(l, @"^ConfusionMatrix\s+: truth\\pred\s+0\s+1"));
     }
@@ -68,15 +72,10 @@ public sealed class ModelCmdletTests(EngineTrainedModelFixture model)
     [Fact]
     public void Measure_DigitModel_Quick_returns_one_object_with_side_by_side_figures()
     {
-        var run = PowerShellHarness.Run("""
-            param($M, $D)
-            $result = Measure-DigitModel -Quick -ModelPath $M -DataPath $D -Threads 1
-            $result
-            $result | Format-List | Out-String -Width 120
-            """, new Dictionary<string, object> { ["M"] = model.ModelPath, ["D"] = PowerShellHarness.MnistPath }).AssertNoErrors();
-        Assert.Equal(2, run.Output.Count);
-        var result = run.Output[0];
-        var list = run.Output[1].ToString().Split('\n').Select(l => l.TrimEnd()).ToList();
+        var run = PowerShellHarness.Run("param($M, $D) Measure-DigitModel -Quick -ModelPath $M -DataPath $D -Threads 1",
+            new Dictionary<string, object> { ["M"] = model.ModelPath, ["D"] = PowerShellHarness.MnistPath }).AssertNoErrors();
+        var result = Assert.Single(run.Output);
+        var list = ListViewLines(result);
         Assert.Contains(list, l => Regex.IsMatch(l, @"^TrainImagesPerSecond\s+: \d{1,3}([,.\u00a0\u202f]\d{3})*$")); // whole images, grouped
         Assert.Contains(list, l => Regex.IsMatch(l, @"^PredictP50Milliseconds\s+: \d+[.,]\d\d$"));
         Assert.Contains(list, l => Regex.IsMatch(l, @"^TrainSpeedupVsNaive\s+: \d+[.,]\d\dx$"));
