@@ -12,7 +12,7 @@ public sealed class HandWriteCnnTests
     static HandWriteCnn NewModel(long seed) => HandWriteCnn.Create(seed);
 
     [Fact]
-    public void Seeded_construction_gives_the_same_weights_while_other_threads_build_and_seed_models()
+    public async Task Seeded_construction_gives_the_same_weights_while_other_threads_build_and_seed_models()
     {
         string expected;
         using (var reference = NewModel(21)) expected = ModelFile.WeightsSha256(reference);
@@ -36,7 +36,7 @@ public sealed class HandWriteCnnTests
         finally
         {
             stop.Cancel();
-            Task.WaitAll(noise);
+            await Task.WhenAll(noise);
         }
     }
 

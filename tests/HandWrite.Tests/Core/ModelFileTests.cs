@@ -229,7 +229,7 @@ public sealed class ModelFileTests : IDisposable
     }
 
     [Fact]
-    public void Readers_only_ever_see_a_whole_old_or_new_file_while_it_is_saved_over_and_over()
+    public async Task Readers_only_ever_see_a_whole_old_or_new_file_while_it_is_saved_over_and_over()
     {
         using var a = Model(31);
         using var b = Model(32);
@@ -252,7 +252,7 @@ public sealed class ModelFileTests : IDisposable
         Assert.True(firstRead.Wait(TimeSpan.FromSeconds(30)), "the reader never ran");
         for (int i = 0; i < 20 || (seen.Count < 20 && i < 500); i++) ModelFile.Save(i % 2 == 0 ? b : a, Meta, path);
         stop.Cancel();
-        reader.Wait();
+        await reader;
         Assert.True(seen.Count >= 2, $"only {seen.Count} reads overlapped the saves");
         Assert.All(seen, h => Assert.True(h == hashA || h == hashB, h));
         Assert.Empty(Directory.GetFiles(_temp.Path, "*.tmp"));

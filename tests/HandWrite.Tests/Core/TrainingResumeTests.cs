@@ -45,7 +45,7 @@ public sealed class TrainingResumeTests : IDisposable
     }
 
     void AssertNoTempFiles(TrainingOptions o) =>
-        Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(o.ModelPath)!).Where(f => f.EndsWith(".tmp") || Path.GetFileName(f).StartsWith(".handwrite-probe")));
+        Assert.DoesNotContain(Directory.GetFiles(Path.GetDirectoryName(o.ModelPath)!), f => f.EndsWith(".tmp") || Path.GetFileName(f).StartsWith(".handwrite-probe"));
 
     [Theory]
     [InlineData(TrainingPreset.Seed)]

@@ -158,7 +158,7 @@ public sealed class ModuleTests
             Assert.False(File.Exists(Path.Combine(folder, "m.hwm"))); // no epoch finished
             // The session goes on: the same runspace runs the next command.
             shell.Commands.Clear();
-            Assert.Equal(1, shell.AddCommand("Get-Command").AddParameter("Name", "Invoke-DigitTraining").Invoke().Count);
+            Assert.Single(shell.AddCommand("Get-Command").AddParameter("Name", "Invoke-DigitTraining").Invoke());
         }
         finally { Directory.Delete(folder, true); }
     }
