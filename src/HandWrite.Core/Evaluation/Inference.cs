@@ -22,7 +22,6 @@ public static class Inference
     /// validation images with two models, at most 0.014), far inside this margin. Few images are close calls.
     /// </summary>
     internal const float RecheckMargin = 0.05f;
-    static readonly TorchSharp.Scalar RecheckMarginScalar = RecheckMargin; // rooted: see MnistDataset's note on TorchSharp's Scalar
 
     /// <summary>
     /// Up to this many images run in float32 when the weights must be cast for each call (a model still
@@ -30,6 +29,13 @@ public static class Inference
     /// bf16 with its casts 1.7 ms here). An <see cref="InferenceModel"/> casts once and runs bf16 at any size.
     /// </summary>
     internal const int MaxFloat32Batch = 2;
+
+    /// <summary>
+    /// Up to this many images, a model with bf16 weights runs its dense layers in float32 on the fp32 weights:
+    /// at one image libtorch's bf16 matrix-vector products are slower than fp32's (the three dense layers 0.29 ms
+    /// in bf16, 0.20 in fp32; even at four images; bf16 wins from eight: docs/PERFORMANCE.md, section 18).
+    /// </summary>
+    internal const int MaxFloat32DenseBatch = 2;
 
     /// <summary>Logits [N,10] (float32) for images [N,1,28,28] in 0..1, casting the weights per call (a model
     /// whose weights still change, as in validation during training). Leaves the model in eval mode.</summary>
@@ -57,7 +63,9 @@ public static class Inference
             ct.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
             var input = MnistDataset.Normalize(images01.narrow(0, start, Math.Min(batchSize, n - start)));
-            var logits = (computeModel ?? model).forward(input.to(compute)).to(ScalarType.Float32);
+            var logits = computeModel is not null && compute != ScalarType.Float32 && input.shape[0] <= MaxFloat32DenseBatch
+                ? model.Classifier(computeModel.Features(input.to(compute)).to(ScalarType.Float32))
+                : (computeModel ?? model).forward(input.to(compute)).to(ScalarType.Float32);
             if (compute != ScalarType.Float32) logits = RecheckCloseCalls(model, input, logits);
             parts.Add(logits.MoveToOuterDisposeScope());
         }
@@ -67,13 +75,33 @@ public static class Inference
         return all;
     }
 
-    /// <summary>Replaces the logits of close calls by a float32 forward of those images.</summary>
+    /// <summary>Replaces the logits of close calls by a float32 forward of those images. The margins are computed
+    /// here rather than by tensor ops: ten numbers an image, where six small ops cost about 0.08 ms a call.</summary>
     static Tensor RecheckCloseCalls(HandWriteCnn model, Tensor input, Tensor logits)
     {
-        var top2 = logits.softmax(1).topk(2, 1).values;
-        var close = top2.select(1, 0).sub(top2.select(1, 1)).lt(RecheckMarginScalar).nonzero().squeeze(1);
-        if (close.shape[0] == 0) return logits;
-        return logits.index_copy(0, close, model.forward(input.index_select(0, close)));
+        var values = logits.data<float>().ToArray(); // [N, 10], contiguous: made by .to(Float32) or index_copy
+        var close = new List<long>();
+        for (int i = 0; i < values.Length / 10; i++)
+            if (TopTwoMargin(values.AsSpan(i * 10, 10)) < RecheckMargin) close.Add(i);
+        if (close.Count == 0) return logits;
+        var index = tensor(close.ToArray());
+        return logits.index_copy(0, index, model.forward(input.index_select(0, index)));
+    }
+
+    /// <summary>Softmax probability of the most likely digit minus that of the second.</summary>
+    internal static float TopTwoMargin(ReadOnlySpan<float> logits)
+    {
+        float max = float.NegativeInfinity;
+        foreach (var l in logits) max = Math.Max(max, l);
+        double sum = 0, first = 0, second = 0;
+        foreach (var l in logits)
+        {
+            double e = Math.Exp(l - max);
+            sum += e;
+            if (e > first) (first, second) = (e, first);
+            else if (e > second) second = e;
+        }
+        return (float)((first - second) / sum);
     }
 }
 

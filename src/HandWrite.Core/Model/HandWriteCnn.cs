@@ -84,14 +84,27 @@ public sealed class HandWriteCnn : Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
+        return Classifier(Features(input)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The convolutional part: [N, 1, 28, 28] to the flattened [N, 6272] features, in the input's dtype.</summary>
+    internal Tensor Features(Tensor input)
+    {
+        using var scope = NewDisposeScope();
         // Each pool comes before the ReLU of the conv it follows: max and ReLU commute (ReLU is monotonic), so
         // values and gradients are the same, and the ReLU touches a quarter of the elements.
         var x = Conv(conv1, input).relu_();
         x = functional.max_pool2d(Conv(conv2, x), 2).relu_();
         x = Conv(conv3, x).relu_();
         x = functional.max_pool2d(Conv(conv4, x), 2).relu_();
-        x = x.flatten(1);
-        x = Dropout(Dense(fc1, x).relu_());
+        return x.flatten(1).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The dense part: features [N, 6272] to logits [N, 10], in the features' dtype.</summary>
+    internal Tensor Classifier(Tensor features)
+    {
+        using var scope = NewDisposeScope();
+        var x = Dropout(Dense(fc1, features).relu_());
         x = Dense(fc2, x).relu_();
         return Dense(fc3, x).MoveToOuterDisposeScope();
     }

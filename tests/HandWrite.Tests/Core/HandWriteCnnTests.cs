@@ -54,6 +54,10 @@ public sealed class HandWriteCnnTests
             Assert.Equal(new long[] { n, 10 }, y.shape);
             Assert.Equal(ScalarType.Float32, y.dtype);
             Assert.True(y.isfinite().all().item<bool>());
+            // Inference runs the two halves separately for one or two images: together they are the forward.
+            var features = model.Features(x);
+            Assert.Equal(new long[] { n, 128 * 7 * 7 }, features.shape);
+            Assert.True(model.Classifier(features).eq(y).all().item<bool>());
         }
     }
 

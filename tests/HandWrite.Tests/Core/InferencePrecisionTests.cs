@@ -106,4 +106,41 @@ public sealed class InferencePrecisionTests(TrainedModelFixture trained)
         if (CpuInfo.HasNativeBFloat16) Assert.True(differing > 0, "no image ran in bf16");
         else Assert.Equal(0, differing);
     }
+
+    [Fact]
+    public void OneOrTwoImagesOnCastOnceWeightsRunTheDenseLayersInFloat32()
+    {
+        if (!CpuInfo.HasNativeBFloat16) return;
+        using var model = new InferenceModel(ModelFile.Load(trained.ModelPath).Model);
+        using var test = MnistDataset.LoadTest(TestEnvironment.MnistFolder);
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        for (int count = 1; count <= Inference.MaxFloat32DenseBatch + 1; count++)
+        {
+            var images = test.Images.narrow(0, 0, count);
+            var features = model.BFloat16!.Features(MnistDataset.Normalize(images).to(ScalarType.BFloat16));
+            var denseInFloat32 = model.Float32.Classifier(features.to(ScalarType.Float32));
+            var allBFloat16 = model.BFloat16.Classifier(features).to(ScalarType.Float32);
+            Assert.False(denseInFloat32.eq(allBFloat16).all().item<bool>(), "the two paths agree, so this test could not tell them apart");
+            var actual = Inference.Logits(model, images);
+            var values = actual.data<float>().ToArray();
+            for (int i = 0; i < count; i++)
+                Assert.True(Inference.TopTwoMargin(values.AsSpan(i * 10, 10)) > Inference.RecheckMargin, "a close call would be re-run in fp32");
+            var expected = count <= Inference.MaxFloat32DenseBatch ? denseInFloat32 : allBFloat16;
+            Assert.True(actual.eq(expected).all().item<bool>(), $"{count} image(s): not the expected path's logits");
+        }
+    }
+
+    [Fact]
+    public void TopTwoMarginEqualsSoftmaxTopTwoDifference()
+    {
+        using var scope = NewDisposeScope();
+        var logits = cat([TestNoise.Normal(500, 10).mul(4), zeros(1, 10), full([1, 10], 80f), tensor(new float[] { 3, 3, 1, 0, 0, 0, 0, 0, 0, 0 }).view(1, 10)], 0);
+        var top2 = logits.softmax(1).topk(2, 1).values;
+        var expected = top2.select(1, 0).sub(top2.select(1, 1)).data<float>().ToArray();
+        var values = logits.data<float>().ToArray();
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(Math.Abs(expected[i] - Inference.TopTwoMargin(values.AsSpan(i * 10, 10))) < 1e-6, $"row {i}");
+        Assert.Equal(0f, Inference.TopTwoMargin(values.AsSpan(500 * 10, 10))); // all equal: a tie
+    }
 }
