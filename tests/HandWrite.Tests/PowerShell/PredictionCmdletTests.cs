@@ -164,4 +164,57 @@ public sealed class PredictionCmdletTests(EngineTrainedModelFixture model) : IDi
                 Assert.Equal(single[i].Get<double[]>("Probabilities"), predictions[i].Get<double[]>("Probabilities"));
         }
     }
+
+    [Fact]
+    public void Jobs_in_other_processes_over_PowerShell_remoting_get_exactly_the_predictions_of_one_pipeline()
+    {
+        if (OperatingSystem.IsWindows()) return; // the launcher below is a shell script
+        // Start-Job runs its script block in a new "$PSHOME/pwsh -s" process and talks to it over the PowerShell
+        // remoting protocol, the one Invoke-Command -HostName uses over SSH: objects go out and come back serialized.
+        // There is no pwsh here, so $PSHOME/pwsh launches handwrite, whose console host serves -s as pwsh's does.
+        var psHome = PowerShellHarness.Run("$PSHOME").AssertNoErrors().Output.Single().ToString();
+        var launcher = Path.Combine(psHome, "pwsh");
+        File.WriteAllText(launcher, "#!/bin/sh\nexec dotnet \"$HANDWRITE_REMOTING_HOST\" \"$@\"\n");
+        File.SetUnixFileMode(launcher, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        Environment.SetEnvironmentVariable("HANDWRITE_REMOTING_HOST", PowerShellHarness.HostDll);
+
+        var files = AllLabeled(model).ToArray();
+        var hostManifest = Path.Combine(Path.GetDirectoryName(PowerShellHarness.HostDll)!, "HandWrite.psd1");
+        var run = PowerShellHarness.Run("""
+            param($Model, $Files, $Manifest)
+            $half = [int]($Files.Count / 2)
+            $jobs = @($Files[0..($half - 1)]), @($Files[$half..($Files.Count - 1)]) | ForEach-Object {
+                Start-Job -ArgumentList $Manifest, $Model, $_ -ScriptBlock {
+                    param($Manifest, $Model, $Files)
+                    Import-Module $Manifest
+                    [pscustomobject]@{ Process = $PID; Predictions = @($Files | Get-DigitPrediction -ModelPath $Model) }
+                }
+            }
+            $null = $jobs | Wait-Job -Timeout 300
+            $jobs | ForEach-Object { [pscustomobject]@{ State = "$($_.State)"; Reason = "$($_.ChildJobs[0].JobStateInfo.Reason)" } }
+            $jobs | Receive-Job
+            $jobs | Remove-Job -Force
+            $PID
+            # The same halves in this process: a batch's make-up moves the last bits of bf16 results, so compare like with like.
+            $Files[0..($half - 1)] | Get-DigitPrediction -ModelPath $Model
+            $Files[$half..($Files.Count - 1)] | Get-DigitPrediction -ModelPath $Model
+            """, With(("Files", files), ("Manifest", hostManifest))).AssertNoErrors();
+
+        var states = run.Output.Take(2).ToList();
+        Assert.All(states, s => Assert.True(s.Get<string>("State") == "Completed", $"job {s.Get<string>("State")}: {s.Get<string>("Reason")}"));
+        var jobs = run.Output.Skip(2).Take(2).ToList();
+        int thisProcess = (int)run.Output[4].BaseObject;
+        var single = run.Output.Skip(5).ToList();
+        Assert.Equal(files, single.Select(p => p.Get<string>("Path")));
+        var remote = jobs.SelectMany(j => j.Get<object[]>("Predictions").Cast<PSObject>()).ToList();
+        Assert.All(jobs, j => Assert.NotEqual(thisProcess, j.Get<int>("Process")));
+        Assert.NotEqual(jobs[0].Get<int>("Process"), jobs[1].Get<int>("Process"));
+        Assert.Equal("Deserialized.HandWrite.DigitPrediction", remote[0].TypeNames[0]);
+        Assert.Equal(files, remote.Select(p => p.Get<string>("Path")));
+        for (int i = 0; i < files.Length; i++)
+        {
+            Assert.Equal(single[i].Get<int>("Digit"), remote[i].Get<int>("Digit"));
+            Assert.Equal(single[i].Get<double[]>("Probabilities"), remote[i].Get<double[]>("Probabilities"));
+        }
+    }
 }
