@@ -5,29 +5,46 @@ using HandWrite.Core.Model;
 namespace HandWrite.PowerShell;
 
 /// <summary>Reads what a model file says about itself, without loading it for prediction.</summary>
-[Cmdlet(VerbsCommon.Get, "DigitModel")]
+[Cmdlet(VerbsCommon.Get, "DigitModel", DefaultParameterSetName = PathSet)]
 [OutputType(typeof(ModelInfo))]
 public sealed class GetDigitModelCommand : HandWriteCmdlet
 {
-    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [Alias("Path", "FullName")]
+    const string PathSet = "Path";
+    const string LiteralPathSet = "LiteralPath";
+
+    /// <summary>Model files, wildcards allowed (./models/*.hwm); none: the default model. Binds this cmdlet's own
+    /// results by their Path, as Get-Item's -Path does.</summary>
+    [Parameter(Position = 0, ParameterSetName = PathSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [SupportsWildcards]
     [ArgumentCompleter(typeof(ModelPathCompleter))]
-    public string[]? ModelPath { get; set; }
+    public string[]? Path { get; set; }
+
+    /// <summary>Model files taken as written. Files from Get-ChildItem (PSPath) and results of Invoke-DigitTraining
+    /// (ModelPath) bind here by property name.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
+    [Alias("PSPath", "LP", "ModelPath", "FullName")]
+    public string[] LiteralPath { get; set; } = [];
 
     protected override void ProcessRecord()
     {
-        foreach (string? given in ModelPath is { Length: > 0 } ? ModelPath : new string?[] { null })
+        if (ParameterSetName == LiteralPathSet)
+            foreach (var path in LiteralPath) Write(ResolveLiteralPath(path));
+        else if (Path is not { Length: > 0 })
+            Write(ResolveModelPath(null));
+        else
+            foreach (var pattern in Path)
+                foreach (var match in ResolvePattern(pattern, "Model", "the path of a model file (.hwm)")) Write(match);
+    }
+
+    void Write(string path)
+    {
+        try
         {
-            var path = ResolveModelPath(given);
-            try
-            {
-                var info = ModelFile.ReadInfo(path);
-                WriteObject(PSTypeNames.Tag(new ModelInfo(info), PSTypeNames.ModelInfo));
-            }
-            catch (HandWriteException ex)
-            {
-                WriteError(HandWriteErrors.From(ex, "Model", path));
-            }
+            WriteObject(PSTypeNames.Tag(new ModelInfo(ModelFile.ReadInfo(path)), PSTypeNames.ModelInfo));
+        }
+        catch (HandWriteException ex)
+        {
+            WriteError(HandWriteErrors.From(ex, "Model", path));
         }
     }
 }

@@ -1,4 +1,3 @@
-using System.Collections.ObjectModel;
 using System.Globalization;
 using System.Management.Automation;
 using HandWrite.Core;
@@ -90,35 +89,7 @@ public sealed class GetDigitPredictionCommand : HandWriteCmdlet
 
     void AddMatches(string path)
     {
-        Collection<string> matches;
-        ProviderInfo provider;
-        try
-        {
-            matches = SessionState.Path.GetResolvedProviderPathFromPSPath(path, out provider);
-        }
-        catch (ItemNotFoundException)
-        {
-            WriteNotFound(path, $"'{path}' does not exist. Check the path, or use -LiteralPath if the name contains [ or ].");
-            return;
-        }
-        catch (Exception ex) when (ex is ProviderNotFoundException or System.Management.Automation.DriveNotFoundException or ProviderInvocationException)
-        {
-            WriteNotFound(path, $"'{path}' cannot be resolved ({ex.Message.TrimEnd('.')}). Give the path of an image file or a folder of images.");
-            return;
-        }
-        if (provider.ImplementingType != typeof(FileSystemProvider))
-        {
-            WriteError(HandWriteErrors.From(new HandWriteException(
-                $"'{path}' is not a file-system path ({provider.Name}). Give the path of an image file or a folder of images.",
-                HandWriteErrorKind.InvalidArgument, target: path), "Image", path));
-            return;
-        }
-        if (matches.Count == 0)
-        {
-            WriteNotFound(path, $"No file matches '{path}' in {SessionState.Path.CurrentFileSystemLocation}. Check the pattern, or use -LiteralPath if the name itself contains [ or ].");
-            return;
-        }
-        foreach (var match in matches) AddFileOrFolder(match, path);
+        foreach (var match in ResolvePattern(path, "Image", "the path of an image file or a folder of images")) AddFileOrFolder(match, path);
     }
 
     void AddFileOrFolder(string fullPath, string given)
@@ -130,7 +101,7 @@ public sealed class GetDigitPredictionCommand : HandWriteCmdlet
                 .Order(StringComparer.Ordinal)
                 .ToList();
             if (images.Count == 0)
-                WriteNotFound(fullPath, $"The folder '{fullPath}' holds no image files (.png, .jpg, .bmp, .gif, .webp, ...). Give a folder of images, or pipe files with Get-ChildItem -Recurse.");
+                WriteNotFound(fullPath, "Image", $"The folder '{fullPath}' holds no image files (.png, .jpg, .bmp, .gif, .webp, ...). Give a folder of images, or pipe files with Get-ChildItem -Recurse.");
             pending.AddRange(images);
         }
         else if (File.Exists(fullPath))
@@ -139,12 +110,9 @@ public sealed class GetDigitPredictionCommand : HandWriteCmdlet
         }
         else
         {
-            WriteNotFound(fullPath, $"'{given}' does not exist. Check the path.");
+            WriteNotFound(fullPath, "Image", $"'{given}' does not exist. Check the path.");
         }
     }
-
-    void WriteNotFound(string target, string message) =>
-        WriteError(HandWriteErrors.From(new HandWriteException(message, HandWriteErrorKind.NotFound, target: target), "Image", target));
 
     /// <summary>Decodes the pending files in parallel, then predicts the decodable ones in one pass, keeping input order.</summary>
     void PredictPending()

@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
+using System.Collections.ObjectModel;
 using System.Management.Automation;
 using HandWrite.Core;
 using HandWrite.Core.Data;
+using Microsoft.PowerShell.Commands;
 
 namespace HandWrite.PowerShell;
 
@@ -59,6 +61,49 @@ public abstract class HandWriteCmdlet : PSCmdlet
 
     /// <summary>A file-system path from a user's literal path (relative to the current location, ~ expanded).</summary>
     protected string ResolveLiteralPath(string path) => SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+
+    /// <summary>
+    /// The file-system paths a -Path pattern matches (wildcards expanded, relative to the current location). A pattern
+    /// that matches nothing, or names another provider's item, gets its error record (<paramref name="subject"/>, the
+    /// pattern as target) and no paths, so the rest of the input goes on. <paramref name="whatToGive"/> completes
+    /// "Give ..." in the messages.
+    /// </summary>
+    protected IReadOnlyList<string> ResolvePattern(string pattern, string subject, string whatToGive)
+    {
+        Collection<string> matches;
+        ProviderInfo provider;
+        try
+        {
+            matches = SessionState.Path.GetResolvedProviderPathFromPSPath(pattern, out provider);
+        }
+        catch (ItemNotFoundException)
+        {
+            WriteNotFound(pattern, subject, $"'{pattern}' does not exist. Check the path, or use -LiteralPath if the name contains [ or ].");
+            return [];
+        }
+        catch (Exception ex) when (ex is ProviderNotFoundException or System.Management.Automation.DriveNotFoundException or ProviderInvocationException)
+        {
+            WriteNotFound(pattern, subject, $"'{pattern}' cannot be resolved ({ex.Message.TrimEnd('.')}). Give {whatToGive}.");
+            return [];
+        }
+        if (provider.ImplementingType != typeof(FileSystemProvider))
+        {
+            WriteError(HandWriteErrors.From(new HandWriteException(
+                $"'{pattern}' is not a file-system path ({provider.Name}). Give {whatToGive}.",
+                HandWriteErrorKind.InvalidArgument, target: pattern), subject, pattern));
+            return [];
+        }
+        if (matches.Count == 0)
+        {
+            WriteNotFound(pattern, subject, $"No file matches '{pattern}' in {SessionState.Path.CurrentFileSystemLocation}. Check the pattern, or use -LiteralPath if the name itself contains [ or ].");
+            return [];
+        }
+        return matches;
+    }
+
+    /// <summary>A non-terminating NotFound error for <paramref name="target"/>.</summary>
+    protected void WriteNotFound(string target, string subject, string message) =>
+        WriteError(HandWriteErrors.From(new HandWriteException(message, HandWriteErrorKind.NotFound, target: target), subject, target));
 
     /// <summary>The model path the user gave, else $HANDWRITE_MODEL, else the per-user default.</summary>
     protected string ResolveModelPath(string? modelPath) =>

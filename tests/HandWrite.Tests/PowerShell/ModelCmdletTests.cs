@@ -131,6 +131,37 @@ public sealed class ModelCmdletTests(EngineTrainedModelFixture model)
     }
 
     [Fact]
+    public void Get_DigitModel_expands_wildcards_takes_brackets_literally_and_rebinds_its_own_results()
+    {
+        var folder = TestEnvironment.NewTempFolder("model-paths");
+        try
+        {
+            File.Copy(model.ModelPath, Path.Combine(folder, "b.hwm"));
+            File.Copy(model.ModelPath, Path.Combine(folder, "c[1].hwm"));
+            var run = PowerShellHarness.Run("""
+                param($F)
+                Set-Location -LiteralPath $F
+                [pscustomobject]@{ Case = 'wildcard'; Paths = @(Get-DigitModel *.hwm | ForEach-Object Path) }
+                [pscustomobject]@{ Case = 'literal'; Paths = @(Get-DigitModel -LiteralPath 'c[1].hwm' | ForEach-Object Path) }
+                [pscustomobject]@{ Case = 'pattern'; Paths = @(Get-DigitModel 'c[1].hwm' | ForEach-Object Path) }
+                [pscustomobject]@{ Case = 'rebind'; Paths = @(Get-DigitModel b.hwm | Get-DigitModel | ForEach-Object Path) }
+                [pscustomobject]@{ Case = 'none'; Paths = @(Get-DigitModel nothing*.hwm | ForEach-Object Path) }
+                """, new Dictionary<string, object> { ["F"] = folder });
+            var paths = run.Output.ToDictionary(o => o.Get<string>("Case"), o => o.Get<object[]>("Paths").Select(p => p.ToString()).ToList());
+            Assert.Equal([Path.Combine(folder, "b.hwm"), Path.Combine(folder, "c[1].hwm")], paths["wildcard"].Order(StringComparer.Ordinal));
+            Assert.Equal([Path.Combine(folder, "c[1].hwm")], paths["literal"]);
+            Assert.Empty(paths["pattern"]); // [1] is a character class: it names c1.hwm, which is not there
+            Assert.Equal([Path.Combine(folder, "b.hwm")], paths["rebind"]);
+            Assert.Empty(paths["none"]);
+            Assert.Equal(2, run.Errors.Count);
+            Assert.All(run.Errors, e => Assert.Equal(ErrorCategory.ObjectNotFound, e.CategoryInfo.Category));
+            Assert.Equal(["c[1].hwm", "nothing*.hwm"], run.Errors.Select(e => e.TargetObject?.ToString()));
+            Assert.Contains("-LiteralPath", run.Errors[0].ToString());
+        }
+        finally { Directory.Delete(folder, recursive: true); }
+    }
+
+    [Fact]
     public void ReportFolder_gets_confusion_and_failure_charts_and_the_views_show_accuracy_as_a_percentage()
     {
         var reports = TestEnvironment.NewTempFolder("reports");
