@@ -139,20 +139,22 @@ public sealed class ModelCmdletTests(EngineTrainedModelFixture model)
             File.Copy(model.ModelPath, Path.Combine(folder, "b.hwm"));
             File.Copy(model.ModelPath, Path.Combine(folder, "c[1].hwm"));
             var run = PowerShellHarness.Run("""
-                param($F)
+                param($F, $T)
                 Set-Location -LiteralPath $F
                 [pscustomobject]@{ Case = 'wildcard'; Paths = @(Get-DigitModel *.hwm | ForEach-Object Path) }
                 [pscustomobject]@{ Case = 'literal'; Paths = @(Get-DigitModel -LiteralPath 'c[1].hwm' | ForEach-Object Path) }
                 [pscustomobject]@{ Case = 'pattern'; Paths = @(Get-DigitModel 'c[1].hwm' | ForEach-Object Path) }
                 [pscustomobject]@{ Case = 'rebind'; Paths = @(Get-DigitModel b.hwm | Get-DigitModel | ForEach-Object Path) }
                 [pscustomobject]@{ Case = 'none'; Paths = @(Get-DigitModel nothing*.hwm | ForEach-Object Path) }
-                """, new Dictionary<string, object> { ["F"] = folder });
+                [pscustomobject]@{ Case = 'training'; Paths = @($T | Get-DigitModel | ForEach-Object Path) }
+                """, new Dictionary<string, object> { ["F"] = folder, ["T"] = model.Training });
             var paths = run.Output.ToDictionary(o => o.Get<string>("Case"), o => o.Get<object[]>("Paths").Select(p => p.ToString()).ToList());
             Assert.Equal([Path.Combine(folder, "b.hwm"), Path.Combine(folder, "c[1].hwm")], paths["wildcard"].Order(StringComparer.Ordinal));
             Assert.Equal([Path.Combine(folder, "c[1].hwm")], paths["literal"]);
             Assert.Empty(paths["pattern"]); // [1] is a character class: it names c1.hwm, which is not there
             Assert.Equal([Path.Combine(folder, "b.hwm")], paths["rebind"]);
             Assert.Empty(paths["none"]);
+            Assert.Equal([model.ModelPath], paths["training"]); // Invoke-DigitTraining's result binds by its ModelPath
             Assert.Equal(2, run.Errors.Count);
             Assert.All(run.Errors, e => Assert.Equal(ErrorCategory.ObjectNotFound, e.CategoryInfo.Category));
             Assert.Equal(["c[1].hwm", "nothing*.hwm"], run.Errors.Select(e => e.TargetObject?.ToString()));
