@@ -29,9 +29,10 @@ public sealed class GetDigitPredictionCommand : HandWriteCmdlet
     [Alias("PSPath", "LP")]
     public string[] LiteralPath { get; set; } = [];
 
+    /// <summary>The model, or several models read as one ensemble (their probabilities averaged).</summary>
     [Parameter]
     [ArgumentCompleter(typeof(ModelPathCompleter))]
-    public string? ModelPath { get; set; }
+    public string[]? ModelPath { get; set; }
 
     [Parameter]
     [ValidateRange(1, 10)]
@@ -54,14 +55,14 @@ public sealed class GetDigitPredictionCommand : HandWriteCmdlet
 
     protected override void BeginProcessing()
     {
-        var modelPath = ResolveModelPath(ModelPath);
+        var modelPaths = ResolveModelPaths(ModelPath);
         try
         {
-            predictor = DigitPredictor.For(modelPath);
+            predictor = DigitPredictor.For(modelPaths);
         }
         catch (HandWriteException ex)
         {
-            ThrowCoreFailure(ex, "Model", modelPath);
+            ThrowCoreFailure(ex, "Model", ex.Target ?? modelPaths[0]);
         }
         if (SavePreprocessed is not null)
         {

@@ -109,6 +109,10 @@ public abstract class HandWriteCmdlet : PSCmdlet
     protected string ResolveModelPath(string? modelPath) =>
         string.IsNullOrEmpty(modelPath) ? Paths.DefaultModelPath : ResolveLiteralPath(modelPath);
 
+    /// <summary>The model paths the user gave (several: an ensemble), else the one default model.</summary>
+    protected string[] ResolveModelPaths(string[]? modelPaths) =>
+        modelPaths is { Length: > 0 } ? modelPaths.Select(p => ResolveModelPath(p)).ToArray() : [ResolveModelPath(null)];
+
     protected string? ResolveOptionalPath(string? path) => string.IsNullOrEmpty(path) ? null : ResolveLiteralPath(path);
 }
 

@@ -34,7 +34,7 @@ public sealed class TestDigitModelCommand : HandWriteCmdlet
     protected override void ProcessRecord()
     {
         // Several paths given at once are one ensemble (softmax averaged); piped models are tested one by one.
-        var modelPaths = ModelPath is { Length: > 0 } ? ModelPath.Select(p => ResolveModelPath(p)).ToArray() : [ResolveModelPath(null)];
+        var modelPaths = ResolveModelPaths(ModelPath);
         var modelPath = string.Join(", ", modelPaths);
         EvaluationReport report;
         try

@@ -25,11 +25,11 @@ public static class Evaluator
     public static EvaluationReport OnMnistTest(IReadOnlyList<string> modelPaths, string? dataPath, IProgress<DataProgress>? progress, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
-        var predictors = modelPaths.Select(DigitPredictor.For).ToList(); // fail on a bad model before reading data
+        var predictor = DigitPredictor.For(modelPaths); // fail on a bad model before reading data
         var folder = MnistSource.Locate(dataPath, progress, ct);
         using var test = MnistDataset.LoadTest(folder);
         progress?.Report(new DataProgress("Testing on MNIST", $"{test.Count} test images", 0));
-        var probabilities = AverageProbabilities(predictors, test.Images, ct);
+        var probabilities = PerImage(predictor.Probabilities(test.Images, ct));
         var truth = test.Labels.data<long>().Select(l => (int)l).ToArray();
         var pixels = test.Images.reshape(test.Count, 784);
         return Report(modelPaths, "MNIST test", truth, probabilities, _ => "MNIST test",
@@ -46,7 +46,7 @@ public static class Evaluator
         var root = Path.GetFullPath(folder);
         if (!Directory.Exists(root))
             throw new HandWriteException($"The folder '{root}' does not exist. -LabeledFolder takes a folder of images in subfolders named 0 to 9.", HandWriteErrorKind.NotFound, target: root);
-        var predictors = modelPaths.Select(DigitPredictor.For).ToList();
+        var predictor = DigitPredictor.For(modelPaths);
 
         var files = LabeledTreeFiles(root)
             .Where(IsImageFile)
@@ -78,7 +78,7 @@ public static class Evaluator
         {
             var flat = readable.SelectMany(t => t.x.Image.Pixels).ToArray();
             var batch = tensor(flat, [readable.Count, 1, 28, 28]);
-            var averaged = AverageProbabilities(predictors, batch, ct);
+            var averaged = PerImage(predictor.Probabilities(batch, ct));
             for (int j = 0; j < readable.Count; j++) probabilities[readable[j].i] = averaged[j];
         }
         return Report(modelPaths, root, images.Select(x => x.Label).ToArray(), probabilities,
@@ -105,21 +105,8 @@ public static class Evaluator
         return relative.Length >= 3 ? relative[0] : Path.GetFileName(root);
     }
 
-    /// <summary>Mean softmax over the models (one model: its own softmax).</summary>
-    static float[][] AverageProbabilities(IReadOnlyList<DigitPredictor> predictors, Tensor images01, CancellationToken ct)
-    {
-        long n = images01.shape[0];
-        var sum = new float[n][];
-        for (int i = 0; i < n; i++) sum[i] = new float[10];
-        foreach (var predictor in predictors)
-        {
-            ct.ThrowIfCancellationRequested();
-            var p = predictor.Probabilities(images01, ct);
-            for (int i = 0; i < n; i++)
-                for (int c = 0; c < 10; c++) sum[i][c] += p[i * 10 + c] / predictors.Count;
-        }
-        return sum;
-    }
+    /// <summary>Flat [N*10] probabilities as one array of ten per image.</summary>
+    static float[][] PerImage(float[] flat) => flat.Chunk(10).ToArray();
 
     static EvaluationReport Report(IReadOnlyList<string> modelPaths, string dataSet, int[] truth, float[][] probabilities,
         Func<int, string> setOf, Func<int, string> sourceOf, Func<int, float[]> pixelsOf, TimeSpan duration)

@@ -11,17 +11,21 @@ namespace HandWrite.Core.Prediction;
 public sealed record DigitPredictionResult(int? Digit, double Confidence, float[] Probabilities, string? Reason);
 
 /// <summary>
-/// A loaded model ready to classify preprocessed digits. Instances are cached per model file (keyed by
-/// full path, size and write time, so a retrained file is reloaded) and are safe to share between
-/// runspaces: forward passes on one model are serialised by a lock, and libtorch uses all cores inside each.
+/// A loaded model, or an ensemble of them, ready to classify preprocessed digits. Single-model instances are
+/// cached per model file (keyed by full path, size and write time, so a retrained file is reloaded) and are safe
+/// to share between runspaces: forward passes on one model are serialised by a lock, and libtorch uses all cores
+/// inside each. An ensemble averages its models' probabilities and shares their cached instances.
 /// </summary>
 public sealed class DigitPredictor
 {
     static readonly ConcurrentDictionary<string, Lazy<DigitPredictor>> Cache = new();
 
-    readonly InferenceModel model;
+    readonly InferenceModel? model;
     readonly object gate = new();
+    /// <summary>The single-model predictors an ensemble averages; empty for a single model.</summary>
+    readonly DigitPredictor[] members = [];
 
+    /// <summary>What the model file says about itself (for an ensemble, its first model).</summary>
     public ModelInfo Info { get; }
 
     DigitPredictor(string path)
@@ -29,6 +33,20 @@ public sealed class DigitPredictor
         TorchRuntime.EnsureInitialized();
         (var network, Info) = ModelFile.Load(path);
         model = new InferenceModel(network);
+    }
+
+    DigitPredictor(DigitPredictor[] members)
+    {
+        this.members = members;
+        Info = members[0].Info;
+    }
+
+    /// <summary>One model's predictor, or for several paths their ensemble: the mean of their softmax outputs.</summary>
+    public static DigitPredictor For(IReadOnlyList<string> modelPaths)
+    {
+        if (modelPaths.Count == 0) throw new ArgumentException("At least one model path is needed.", nameof(modelPaths));
+        var predictors = modelPaths.Select(For).ToArray(); // each loads (or fails) once, and stays cached on its own
+        return predictors.Length == 1 ? predictors[0] : new DigitPredictor(predictors);
     }
 
     /// <summary>The predictor for <paramref name="modelPath"/>, loading it once per process (and again if the file changes).</summary>
@@ -82,10 +100,23 @@ public sealed class DigitPredictor
         return Enumerable.Range(0, inputs.Count).Select(i => all[(i * 10)..(i * 10 + 10)]).ToArray();
     }
 
-    /// <summary>Softmax probabilities, flat [N*10], for images [N,1,28,28] in 0..1.</summary>
+    /// <summary>Softmax probabilities, flat [N*10], for images [N,1,28,28] in 0..1; for an ensemble, their mean.</summary>
     internal float[] Probabilities(Tensor images01, CancellationToken ct)
     {
+        if (model is null) return MeanProbabilities(images01, ct);
         using var scope = NewDisposeScope();
         lock (gate) return Inference.Logits(model, images01, ct).softmax(1).data<float>().ToArray();
+    }
+
+    float[] MeanProbabilities(Tensor images01, CancellationToken ct)
+    {
+        var mean = new float[images01.shape[0] * 10];
+        foreach (var member in members)
+        {
+            ct.ThrowIfCancellationRequested();
+            var p = member.Probabilities(images01, ct);
+            for (int i = 0; i < mean.Length; i++) mean[i] += p[i] / members.Length;
+        }
+        return mean;
     }
 }

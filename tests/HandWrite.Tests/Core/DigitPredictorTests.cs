@@ -1,3 +1,4 @@
+using HandWrite.Core;
 using HandWrite.Core.Model;
 using HandWrite.Core.Native;
 using HandWrite.Core.Prediction;
@@ -65,5 +66,26 @@ public sealed class DigitPredictorTests : IDisposable
         Assert.NotEqual(first.Info.WeightsSha256, second.Info.WeightsSha256);
         Assert.NotEqual(before[0], second.Probabilities(Inputs(4, 2))[0]);
         Assert.Same(second, DigitPredictor.For(path));
+    }
+
+    [Fact]
+    public void An_ensemble_averages_its_models_probabilities_and_shares_their_cached_predictors()
+    {
+        var a = SaveModel("a.hwm", 4);
+        var b = SaveModel("b.hwm", 5);
+        var inputs = Inputs(6, 3);
+        var pa = DigitPredictor.For(a).Probabilities(inputs);
+        var pb = DigitPredictor.For(b).Probabilities(inputs);
+        var ensemble = DigitPredictor.For([a, b]).Probabilities(inputs);
+        for (int i = 0; i < inputs.Count; i++)
+        {
+            Assert.NotEqual(pa[i], pb[i]);
+            Assert.Equal(Enumerable.Range(0, 10).Select(c => 0f + pa[i][c] / 2 + pb[i][c] / 2), ensemble[i]);
+        }
+        Assert.Same(DigitPredictor.For(a), DigitPredictor.For([a]));
+        var missing = _temp["missing.hwm"];
+        var ex = Assert.Throws<HandWriteException>(() => DigitPredictor.For([a, missing]));
+        Assert.Equal(HandWriteErrorKind.NotFound, ex.Kind);
+        Assert.Equal(missing, ex.Target);
     }
 }

@@ -217,4 +217,30 @@ public sealed class PredictionCmdletTests(EngineTrainedModelFixture model) : IDi
             Assert.Equal(single[i].Get<double[]>("Probabilities"), remote[i].Get<double[]>("Probabilities"));
         }
     }
+
+    [Fact]
+    public void Several_ModelPath_values_predict_as_one_ensemble_averaging_the_models()
+    {
+        var second = Path.Combine(work, "second.hwm");
+        var files = AllLabeled(model).Take(6).ToArray();
+        var run = PowerShellHarness.Run("""
+            param($Model, $Files, $Second, $Data)
+            $null = Invoke-DigitTraining -Subset 300 -Epochs 1 -ValidationSize 100 -Preset Seed -Seed 9 -ModelPath $Second -DataPath $Data
+            $Files | Get-DigitPrediction -ModelPath $Model
+            $Files | Get-DigitPrediction -ModelPath $Second
+            $Files | Get-DigitPrediction -ModelPath $Model, $Second
+            """, With(("Files", files), ("Second", second), ("Data", PowerShellHarness.MnistPath))).AssertNoErrors();
+        Assert.Equal(3 * files.Length, run.Output.Count);
+        for (int i = 0; i < files.Length; i++)
+        {
+            var first = run.Output[i].Get<double[]>("Probabilities");
+            var other = run.Output[files.Length + i].Get<double[]>("Probabilities");
+            var ensemble = run.Output[2 * files.Length + i];
+            Assert.NotEqual(first, other);
+            Assert.Equal(files[i], ensemble.Get<string>("Path"));
+            var expected = first.Zip(other, (x, y) => (x + y) / 2).ToArray();
+            Assert.All(ensemble.Get<double[]>("Probabilities").Zip(expected), pair => Assert.Equal(pair.Second, pair.First, 6));
+            Assert.Equal(Array.IndexOf(expected, expected.Max()), ensemble.Get<int>("Digit"));
+        }
+    }
 }
