@@ -83,7 +83,11 @@ public sealed class HostAndScriptTests(EngineTrainedModelFixture model)
                     -ModelPath (Join-Path $Folder 'example.hwm') -ReportFolder (Join-Path $Folder 'report')
                 $predict = & (Join-Path $Examples 'predict-folder.ps1') $Labeled -Recurse -ModelPath $Model -CsvPath (Join-Path $Folder 'p.csv')
                 $compare = & (Join-Path $Examples 'compare-models.ps1') $Folder -LabeledFolder $Labeled
-                [pscustomobject]@{ Train = $train; Predicted = @($predict).Count; Csv = @(Import-Csv (Join-Path $Folder 'p.csv')).Count; Compared = @($compare.Model) }
+                $ensembleArgs = @{ Count = 2; Epochs = 1; Subset = 300; ValidationSize = 100; DataPath = $Data; Folder = (Join-Path $Folder 'ensemble'); LabeledFolder = $Labeled }
+                $ensemble = & (Join-Path $Examples 'train-ensemble.ps1') @ensembleArgs
+                $again = & (Join-Path $Examples 'train-ensemble.ps1') @ensembleArgs
+                [pscustomobject]@{ Train = $train; Predicted = @($predict).Count; Csv = @(Import-Csv (Join-Path $Folder 'p.csv')).Count; Compared = @($compare.Model);
+                    Ensemble = $ensemble; Again = $again }
                 """, new Dictionary<string, object>
                 {
                     ["Examples"] = examples, ["Folder"] = folder, ["Model"] = model.ModelPath, ["Labeled"] = model.LabeledFolder, ["Data"] = PowerShellHarness.MnistPath,
@@ -96,6 +100,15 @@ public sealed class HostAndScriptTests(EngineTrainedModelFixture model)
             Assert.Equal(30, result.Get<int>("Csv"));
             Assert.Equal(new[] { "copy.hwm", "example.hwm" }, result.Get<string[]>("Compared").Order(StringComparer.Ordinal));
             Assert.Contains(run.Information, i => i.StartsWith("Test accuracy on MNIST test"));
+            var ensemble = result.Get<System.Management.Automation.PSObject>("Ensemble");
+            Assert.Equal("HandWrite.ModelTestResult", ensemble.TypeNames[0]);
+            var members = new[] { "seed1.hwm", "seed2.hwm" }.Select(m => Path.Combine(folder, "ensemble", m));
+            Assert.Equal(string.Join(", ", members), ensemble.Get<string>("ModelPath"));
+            Assert.Equal(30, ensemble.Get<int>("Count"));
+            // The second run kept both members and tested the same ensemble again.
+            Assert.Equal(2, run.Information.Count(i => i.EndsWith("is already trained; kept.")));
+            Assert.Equal(ensemble.Get<int>("Correct"), result.Get<System.Management.Automation.PSObject>("Again").Get<int>("Correct"));
+            Assert.Contains(run.Information, i => i.StartsWith("Read images with the ensemble: Get-DigitPrediction <images> -ModelPath "));
         }
         finally { Directory.Delete(folder, true); }
     }

@@ -103,6 +103,10 @@ public sealed class ModelCmdletTests(EngineTrainedModelFixture model)
             Assert.Equal($"{model.ModelPath}, {copy}", ensemble.Get<string>("ModelPath"));
             Assert.Equal(model.Test.Get<int>("Correct"), ensemble.Get<int>("Correct"));
             Assert.Equal(model.Test.Get<double>("Loss"), ensemble.Get<double>("Loss"), 5);
+            // The table view names every member, not just the last one.
+            var table = PowerShellHarness.Run("param($O) $O | Format-Table | Out-String -Width 120", new Dictionary<string, object> { ["O"] = ensemble })
+                .AssertNoErrors().Output.Single().ToString();
+            Assert.Contains("tiny.hwm + copy.hwm", table);
         }
         finally { Directory.Delete(folder, recursive: true); }
     }
