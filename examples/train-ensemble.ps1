@@ -32,7 +32,7 @@ param(
 )
 $ErrorActionPreference = 'Stop'
 
-$null = New-Item -ItemType Directory -Force -Path $Folder
+$Folder = (New-Item -ItemType Directory -Force -Path $Folder).FullName
 $training = @{ Epochs = $Epochs; ValidationSize = $ValidationSize }
 foreach ($name in 'DataPath', 'Subset') {
     if ($PSBoundParameters.ContainsKey($name)) { $training[$name] = $PSBoundParameters[$name] }
@@ -42,7 +42,7 @@ if ($LabeledFolder) { $testing.LabeledFolder = $LabeledFolder }
 elseif ($DataPath) { $testing.DataPath = $DataPath }
 
 $members = foreach ($seed in $FirstSeed..($FirstSeed + $Count - 1)) {
-    $path = Join-Path (Resolve-Path -LiteralPath $Folder) "seed$seed.hwm"
+    $path = Join-Path $Folder "seed$seed.hwm"
     if (Test-Path -LiteralPath $path) {
         Write-Host "seed$seed.hwm is already trained; kept."
     }

@@ -82,16 +82,12 @@ public sealed class GetDigitPredictionCommand : HandWriteCmdlet
         if (ParameterSetName == LiteralPathSet)
             foreach (var path in LiteralPath) AddFileOrFolder(ResolveLiteralPath(path), path);
         else
-            foreach (var path in Path) AddMatches(path);
+            foreach (var path in Path)
+                foreach (var match in ResolvePattern(path, "Image", "the path of an image file or a folder of images")) AddFileOrFolder(match, path);
         if (pending.Count >= BatchSize) PredictPending();
     }
 
     protected override void EndProcessing() => PredictPending();
-
-    void AddMatches(string path)
-    {
-        foreach (var match in ResolvePattern(path, "Image", "the path of an image file or a folder of images")) AddFileOrFolder(match, path);
-    }
 
     void AddFileOrFolder(string fullPath, string given)
     {
