@@ -316,6 +316,8 @@ internal static class InkSegmentation
         if (inside.Count > 0 && inside.Max(c => c.Area) >= SpeckFractionOfLargest * seeded.Max(c => c.Area)) seeded = inside;
         int largest = seeded.Max(c => c.Area);
         var kept = seeded.Where(c => c.Area >= Math.Max(2, SpeckFractionOfLargest * largest)).ToList();
+        // Every piece a single pixel (a tiny or noisy picture): nothing but specks.
+        if (kept.Count == 0) { blankReason = SpecksReason; return null; }
         if (kept.Count > maxComponents) { blankReason = NoiseReason; return null; }
 
         var bounds = kept.Select(c => c.Bounds).Aggregate((a, b) => SKRectI.Union(a, b));

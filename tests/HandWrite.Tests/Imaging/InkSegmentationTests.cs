@@ -219,4 +219,14 @@ public sealed class InkSegmentationTests
                 Assert.Equal(expected, filtered[x, y]);
             }
     }
+
+    [Fact]
+    public void Ink_that_is_only_single_pixels_is_specks_not_an_exception()
+    {
+        // Found by the preprocessor's property test (a 3x9 JPEG): every seeded piece one pixel, so none is kept.
+        var contrast = new Plane(20, 20);
+        foreach (var (x, y) in new[] { (3, 3), (10, 7), (16, 15) }) contrast.Data[y * 20 + x] = 1f;
+        Assert.Null(InkSegmentation.Segment(contrast, darkInk: true, fromAlpha: false, out var reason));
+        Assert.Equal(InkSegmentation.SpecksReason, reason);
+    }
 }
