@@ -26,6 +26,13 @@ public static class TestEnvironment
         throw new InvalidOperationException("HandWrite.PowerShell.sln not found above " + AppContext.BaseDirectory);
     }
 
+    /// <summary>
+    /// Where a test leaves a picture for people to look at (contact sheets of preprocessed digits):
+    /// out/test-artifacts in the checkout, beside the build output, so runs never pile files up in /tmp.
+    /// </summary>
+    public static string ArtifactPath(string fileName) =>
+        Path.Combine(Directory.CreateDirectory(Path.Combine(RepoRoot, "out", "test-artifacts")).FullName, fileName);
+
     /// <summary>A fresh folder under the system temp folder, deleted by the caller's fixture.</summary>
     public static string NewTempFolder(string prefix)
     {

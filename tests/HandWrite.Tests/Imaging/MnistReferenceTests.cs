@@ -44,6 +44,6 @@ public sealed class MnistReferenceTests
         Assert.InRange(widths[Count / 2], 2.5f, 3.1f);
         Assert.InRange(widths[Count / 20], 1.9f, 2.4f);
         Assert.InRange(widths[Count * 19 / 20], 3.9f, 4.6f);
-        ContactSheet.Save(images.Take(120).ToList(), "/tmp/handwrite-mnist-sample.png");
+        ContactSheet.Save(images.Take(120).ToList(), TestEnvironment.ArtifactPath("mnist-sample.png"));
     }
 }

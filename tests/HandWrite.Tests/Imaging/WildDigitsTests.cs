@@ -25,7 +25,7 @@ public sealed class WildDigitsTests
             images.Add(digit.Pixels);
             widths.Add(StrokeMetrics.Width(digit.Pixels, 28, 28));
         }
-        ContactSheet.Save(images, $"/tmp/handwrite-wild-{set}.png");
+        ContactSheet.Save(images, TestEnvironment.ArtifactPath($"wild-{set}.png"));
         // Same band as MNIST's 5th..95th percentile stroke width (2.1..4.3 px at the 0.5 level), median near 2.8.
         widths.Sort();
         float median = widths[widths.Count / 2];
