@@ -22,6 +22,7 @@ public sealed class MeasureDigitModelCommand : HandWriteCmdlet
 
     /// <summary>A trained model for the prediction and evaluation timings; without it a fresh network is timed.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Alias("Path", "FullName")] // as Test-DigitModel: Get-DigitModel's results and files from Get-ChildItem bind
     [ArgumentCompleter(typeof(ModelPathCompleter))]
     public string? ModelPath { get; set; }
 

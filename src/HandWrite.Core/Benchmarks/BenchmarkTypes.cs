@@ -30,6 +30,8 @@ public sealed class BenchmarkOptions
 /// <summary>Speed of this machine for HandWrite: the matmul ceiling, training, evaluation and single-image prediction.</summary>
 public sealed class BenchmarkResult
 {
+    /// <summary>The model whose prediction and evaluation were timed (full path); null for a freshly initialised network.</summary>
+    public string? ModelPath { get; init; }
     public required string Cpu { get; init; }
     public required string CpuFlags { get; init; }
     public required int Threads { get; init; }

@@ -98,6 +98,7 @@ public static class ModelBenchmark
             long trainFlops = NetworkCost.TrainingFlopsPerImage, forwardFlops = NetworkCost.ForwardFlopsPerImage;
             return new BenchmarkResult
             {
+                ModelPath = options.ModelPath is null ? null : Path.GetFullPath(options.ModelPath),
                 Cpu = CpuInfo.Model,
                 CpuFlags = CpuInfo.Summary,
                 Threads = get_num_threads(),

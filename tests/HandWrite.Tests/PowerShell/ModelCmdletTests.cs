@@ -72,7 +72,7 @@ public sealed class ModelCmdletTests(EngineTrainedModelFixture model)
     [Fact]
     public void Measure_DigitModel_Quick_returns_one_object_with_side_by_side_figures()
     {
-        var run = PowerShellHarness.Run("param($M, $D) Measure-DigitModel -Quick -ModelPath $M -DataPath $D -Threads 1",
+        var run = PowerShellHarness.Run("param($M, $D) Get-DigitModel -LiteralPath $M | Measure-DigitModel -Quick -DataPath $D -Threads 1",
             new Dictionary<string, object> { ["M"] = model.ModelPath, ["D"] = PowerShellHarness.MnistPath }).AssertNoErrors();
         var result = Assert.Single(run.Output);
         var list = ListViewLines(result);
@@ -80,6 +80,7 @@ public sealed class ModelCmdletTests(EngineTrainedModelFixture model)
         Assert.Contains(list, l => Regex.IsMatch(l, @"^PredictP50Milliseconds\s+: \d+[.,]\d\d$"));
         Assert.Contains(list, l => Regex.IsMatch(l, @"^TrainSpeedupVsNaive\s+: \d+[.,]\d\dx$"));
         Assert.Equal("HandWrite.BenchmarkResult", result.TypeNames[0]);
+        Assert.Equal(model.ModelPath, result.Get<string>("ModelPath")); // bound from Get-DigitModel's result by its Path
         Assert.Equal(1, result.Get<int>("Threads"));
         foreach (var figure in new[] { "MatmulFloat32GFlops", "NaiveTrainImagesPerSecond", "TrainImagesPerSecond", "EvalImagesPerSecond", "PredictP50Milliseconds", "PeakWorkingSetMegabytes" })
             Assert.True(result.Get<double>(figure) is > 0 and < double.PositiveInfinity, $"{figure} = {result.Get<double>(figure)}");
