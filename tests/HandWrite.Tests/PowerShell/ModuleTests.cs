@@ -30,7 +30,19 @@ public sealed class ModuleTests
             $declared = (Get-Command $Name).Parameters.Keys | Where-Object { $_ -notin $common }
             $documented = @{}
             foreach ($p in $help.parameters.parameter) { $documented[$p.name] = ($p.description.Text -join ' ').Trim() }
+            # What help says of aliases and pipeline input must be what the cmdlet declares (help is hand-written).
+            $drift = foreach ($p in $help.parameters.parameter) {
+                $meta = (Get-Command $Name).Parameters[$p.name]
+                if (-not $meta) { continue }
+                $aliases = if ($meta.Aliases.Count) { $meta.Aliases -join ', ' } else { 'None' }
+                $attributes = $meta.Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] }
+                $by = @(if ($attributes.ValueFromPipeline -contains $true) { 'ByValue' }; if ($attributes.ValueFromPipelineByPropertyName -contains $true) { 'ByPropertyName' })
+                $pipeline = if ($by) { 'True (' + ($by -join ', ') + ')' } else { 'False' }
+                if ($p.aliases -ne $aliases) { "$($p.name): help says aliases '$($p.aliases)', the cmdlet has '$aliases'" }
+                if ($p.pipelineInput -ne $pipeline) { "$($p.name): help says pipeline input '$($p.pipelineInput)', the cmdlet takes '$pipeline'" }
+            }
             [pscustomobject]@{
+                Drift = @($drift)
                 Synopsis = $help.Synopsis.Trim()
                 Description = ($help.description.Text -join ' ').Trim()
                 Undocumented = @($declared | Where-Object { -not $documented[$_] })
@@ -41,6 +53,7 @@ public sealed class ModuleTests
         Assert.DoesNotContain(cmdlet, help.Get<string>("Synopsis")); // an auto-generated synopsis is the syntax line
         Assert.True(help.Get<string>("Description").Length > 100, $"{cmdlet}: description too short: {help.Get<string>("Description")}");
         Assert.Empty(help.Get<string[]>("Undocumented"));
+        Assert.Empty(help.Get<object[]>("Drift").Select(d => d.ToString()));
         Assert.True(help.Get<int>("Examples") >= 3, $"{cmdlet}: {help.Get<int>("Examples")} examples");
     }
 
