@@ -36,6 +36,11 @@ public static class Program
             return 1;
         }
 
+        // As a job's server (-s: Start-Job starts "$PSHOME/pwsh -s", which the build points here) the console host
+        // builds its own sessions from defaults, not from sessionState; what -Command says runs first in each of them.
+        if (args.Any(a => Is(a, "-s", "-ServerMode")) && !args.Any(a => Is(a, "-c", "-Command", "-cwa", "-CommandWithArgs")))
+            args = [.. args, "-Command", $"Import-Module -Name '{manifest.Replace("'", "''")}'"];
+
         var sessionState = InitialSessionState.CreateDefault2();
         sessionState.ImportPSModule(manifest);
         int exitCode = ConsoleShell.Start(sessionState, Banner, Help, args);
@@ -48,6 +53,8 @@ public static class Program
         if (OperatingSystem.IsLinux()) _exit(exitCode);
         return exitCode;
     }
+
+    static bool Is(string arg, params string[] names) => names.Any(n => arg.Equals(n, StringComparison.OrdinalIgnoreCase));
 
     [System.Runtime.InteropServices.DllImport("libc")]
     static extern void _exit(int status);

@@ -69,6 +69,35 @@ public sealed class HostAndScriptTests(EngineTrainedModelFixture model)
     }
 
     [Fact]
+    public void Start_Job_in_the_host_runs_in_another_handwrite_process_with_the_module_loaded()
+    {
+        if (OperatingSystem.IsWindows()) return; // the build's job launcher is a shell script
+        var run = PowerShellHarness.RunHost(["-NoProfile", "-Command", """
+            param()
+            $file = Get-ChildItem -Recurse -Filter *.png | Select-Object -First 1
+            $job = Start-Job -ArgumentList $file.FullName, $env:HANDWRITE_MODEL -ScriptBlock {
+                param($File, $Model)
+                [pscustomobject]@{ Process = $PID; Modules = @(Get-Module | ForEach-Object Name); Prediction = Get-DigitPrediction -LiteralPath $File -ModelPath $Model }
+            }
+            $remote = $job | Receive-Job -Wait -AutoRemoveJob
+            $here = Get-DigitPrediction -LiteralPath $file.FullName
+            [pscustomobject]@{
+                Here = $PID; There = $remote.Process; Modules = $remote.Modules
+                Type = $remote.Prediction.PSObject.TypeNames[0]
+                Same = $remote.Prediction.Digit -eq $here.Digit -and $remote.Prediction.Confidence -eq $here.Confidence
+            } | ConvertTo-Json -Compress
+            """], new Dictionary<string, string> { ["HANDWRITE_MODEL"] = model.ModelPath }, workingDirectory: model.LabeledFolder);
+        Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}\n{run.StandardOutput}\n{run.StandardError}");
+        using var result = System.Text.Json.JsonDocument.Parse(run.StandardOutput.Trim());
+        var json = result.RootElement;
+        Assert.NotEqual(json.GetProperty("Here").GetInt32(), json.GetProperty("There").GetInt32());
+        Assert.Contains("HandWrite", json.GetProperty("Modules").EnumerateArray().Select(m => m.GetString()));
+        Assert.Equal("Deserialized.HandWrite.DigitPrediction", json.GetProperty("Type").GetString());
+        Assert.True(json.GetProperty("Same").GetBoolean(), run.StandardOutput);
+        AssertQuietNatives(run);
+    }
+
+    [Fact]
     public void Examples_run_through_the_engine()
     {
         var folder = TestEnvironment.NewTempFolder("examples");
