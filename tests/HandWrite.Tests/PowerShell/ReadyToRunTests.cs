@@ -37,11 +37,25 @@ public sealed class ReadyToRunTests
     public void AssembliesNotListedStayIl() =>
         Assert.False(IsReadyToRun(Path.Combine(HostFolder, "ScottPlot.dll")), "only the start-up assemblies are precompiled");
 
+    [Fact]
+    public void Precompiled_images_never_reach_the_NuGet_cache_through_hard_links()
+    {
+        // Package files reach bin folders as hard links into the NuGet cache (Directory.Build.props); an image written
+        // into such a file in place would rewrite the cache's copy for every project on the machine.
+        var root = Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        var packages = new[] { "torchsharp", "skiasharp", "system.management.automation", "microsoft.powershell.consolehost" };
+        var cached = packages.Select(p => Path.Combine(root, p)).Where(Directory.Exists)
+            .SelectMany(d => Directory.EnumerateFiles(d, "*.dll", SearchOption.AllDirectories))
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}ref{Path.DirectorySeparatorChar}")).ToList();
+        Assert.True(cached.Count >= 4, $"expected the packages' assemblies under {root}");
+        Assert.Empty(cached.Where(IsReadyToRun));
+    }
+
     /// <summary>A ReadyToRun image carries a managed native header in its CLI header.</summary>
     static bool IsReadyToRun(string path)
     {
         using var stream = File.OpenRead(path);
         using var reader = new PEReader(stream);
-        return reader.PEHeaders.CorHeader!.ManagedNativeHeaderDirectory.Size > 0;
+        return reader.PEHeaders.CorHeader is { } cli && cli.ManagedNativeHeaderDirectory.Size > 0; // native DLLs have no CLI header
     }
 }
