@@ -55,6 +55,10 @@ public static class TorchRuntime
         DisableNnpack();
     }
 
+    /// <summary>The NuGet cache the build restored from (its files must stay as shipped).</summary>
+    internal static string NuGetPackagesRoot => Environment.GetEnvironmentVariable("NUGET_PACKAGES")
+        ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+
     /// <summary>True when the process's libstdc++ defines the symbol at that version.</summary>
     internal static bool SystemLibStdCxxHas(string symbol, string version)
     {
@@ -76,8 +80,7 @@ public static class TorchRuntime
 
         foreach (var path in candidates)
         {
-            var nugetRoot = Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-            if (Path.GetFullPath(path).StartsWith(Path.GetFullPath(nugetRoot), StringComparison.Ordinal))
+            if (Path.GetFullPath(path).StartsWith(Path.GetFullPath(NuGetPackagesRoot), StringComparison.Ordinal))
                 throw new InvalidOperationException($"Refusing to patch {path} inside the NuGet cache; run HandWrite from its build output.");
             var bytes = File.ReadAllBytes(path);
             switch (ElfVersionPatch.Inspect(bytes, Symbol, Version))

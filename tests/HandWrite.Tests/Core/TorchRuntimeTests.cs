@@ -22,7 +22,7 @@ public sealed class TorchRuntimeTests
     static string CacheGlueLibrary()
     {
         var v = typeof(TorchSharp.torch).Assembly.GetName().Version!;
-        var root = Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        var root = HandWrite.Core.Native.TorchRuntime.NuGetPackagesRoot;
         var path = Path.Combine(root, "torchsharp", $"{v.Major}.{v.Minor}.{v.Build}", "runtimes", "linux-x64", "native", Glue);
         Assert.True(File.Exists(path), $"no NuGet cache copy at {path}");
         return path;

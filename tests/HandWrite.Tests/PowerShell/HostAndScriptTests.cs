@@ -73,7 +73,6 @@ public sealed class HostAndScriptTests(EngineTrainedModelFixture model)
     {
         if (OperatingSystem.IsWindows()) return; // the build's job launcher is a shell script
         var run = PowerShellHarness.RunHost(["-NoProfile", "-Command", """
-            param()
             $file = Get-ChildItem -Recurse -Filter *.png | Select-Object -First 1
             $job = Start-Job -ArgumentList $file.FullName, $env:HANDWRITE_MODEL -ScriptBlock {
                 param($File, $Model)

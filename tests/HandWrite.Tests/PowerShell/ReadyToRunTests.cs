@@ -42,7 +42,7 @@ public sealed class ReadyToRunTests
     {
         // Package files reach bin folders as hard links into the NuGet cache (Directory.Build.props); an image written
         // into such a file in place would rewrite the cache's copy for every project on the machine.
-        var root = Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        var root = HandWrite.Core.Native.TorchRuntime.NuGetPackagesRoot;
         var packages = new[] { "torchsharp", "skiasharp", "system.management.automation", "microsoft.powershell.consolehost" };
         var cached = packages.Select(p => Path.Combine(root, p)).Where(Directory.Exists)
             .SelectMany(d => Directory.EnumerateFiles(d, "*.dll", SearchOption.AllDirectories))
