@@ -11,9 +11,10 @@ public sealed class GetDigitModelCommand : HandWriteCmdlet
 {
     const string PathSet = "Path";
     const string LiteralPathSet = "LiteralPath";
+    const string InputObjectSet = "InputObject";
 
-    /// <summary>Model files, wildcards allowed (./models/*.hwm); none: the default model. Binds this cmdlet's own
-    /// results by their Path, as Get-Item's -Path does.</summary>
+    /// <summary>Model files, wildcards allowed (./models/*.hwm); none: the default model. Objects with a Path
+    /// property bind here, as with Get-Item's -Path.</summary>
     [Parameter(Position = 0, ParameterSetName = PathSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
     [ArgumentCompleter(typeof(ModelPathCompleter))]
@@ -25,10 +26,17 @@ public sealed class GetDigitModelCommand : HandWriteCmdlet
     [Alias("PSPath", "LP", "ModelPath", "FullName")]
     public string[] LiteralPath { get; set; } = [];
 
+    /// <summary>This cmdlet's own results, read again from their files taken as written: a piped result binds here
+    /// by its type before its Path could bind to -Path, where brackets in a name would be a pattern.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = InputObjectSet, ValueFromPipeline = true)]
+    public ModelInfo[] InputObject { get; set; } = [];
+
     protected override void ProcessRecord()
     {
         if (ParameterSetName == LiteralPathSet)
             foreach (var path in LiteralPath) Write(ResolveLiteralPath(path));
+        else if (ParameterSetName == InputObjectSet)
+            foreach (var model in InputObject) Write(model.Path);
         else if (Path is not { Length: > 0 })
             Write(ResolveModelPath(null));
         else

@@ -150,6 +150,8 @@ public sealed class ModelCmdletTests(EngineTrainedModelFixture model)
                 [pscustomobject]@{ Case = 'literal'; Paths = @(Get-DigitModel -LiteralPath 'c[1].hwm' | ForEach-Object Path) }
                 [pscustomobject]@{ Case = 'pattern'; Paths = @(Get-DigitModel 'c[1].hwm' | ForEach-Object Path) }
                 [pscustomobject]@{ Case = 'rebind'; Paths = @(Get-DigitModel b.hwm | Get-DigitModel | ForEach-Object Path) }
+                [pscustomobject]@{ Case = 'rebind-brackets'; Paths = @(Get-DigitModel -LiteralPath 'c[1].hwm' | Get-DigitModel | ForEach-Object Path) }
+                [pscustomobject]@{ Case = 'property'; Paths = @([pscustomobject]@{ Path = 'b*' } | Get-DigitModel | ForEach-Object Path) }
                 [pscustomobject]@{ Case = 'none'; Paths = @(Get-DigitModel nothing*.hwm | ForEach-Object Path) }
                 [pscustomobject]@{ Case = 'training'; Paths = @($T | Get-DigitModel | ForEach-Object Path) }
                 """, new Dictionary<string, object> { ["F"] = folder, ["T"] = model.Training });
@@ -158,6 +160,8 @@ public sealed class ModelCmdletTests(EngineTrainedModelFixture model)
             Assert.Equal([Path.Combine(folder, "c[1].hwm")], paths["literal"]);
             Assert.Empty(paths["pattern"]); // [1] is a character class: it names c1.hwm, which is not there
             Assert.Equal([Path.Combine(folder, "b.hwm")], paths["rebind"]);
+            Assert.Equal([Path.Combine(folder, "c[1].hwm")], paths["rebind-brackets"]); // its own results bind by type, literally
+            Assert.Equal([Path.Combine(folder, "b.hwm")], paths["property"]); // other objects' Path is a pattern, as for Get-Item
             Assert.Empty(paths["none"]);
             Assert.Equal([model.ModelPath], paths["training"]); // Invoke-DigitTraining's result binds by its ModelPath
             Assert.Equal(2, run.Errors.Count);
