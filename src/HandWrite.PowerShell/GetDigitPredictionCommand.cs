@@ -13,7 +13,7 @@ namespace HandWrite.PowerShell;
 /// from the pipeline are collected and predicted in batches, so a whole folder costs a few network
 /// passes, not one per file.
 /// </summary>
-[Cmdlet(VerbsCommon.Get, "DigitPrediction", DefaultParameterSetName = PathSet)]
+[Cmdlet(VerbsCommon.Get, "DigitPrediction", DefaultParameterSetName = PathSet, SupportsShouldProcess = true)]
 [OutputType(typeof(DigitPrediction), typeof(NumberPrediction))]
 public sealed class GetDigitPredictionCommand : HandWriteCmdlet
 {
@@ -67,6 +67,12 @@ public sealed class GetDigitPredictionCommand : HandWriteCmdlet
         if (SavePreprocessed is not null)
         {
             preprocessedFolder = ResolveLiteralPath(SavePreprocessed);
+            // -WhatIf and -Confirm cover the files only: predictions are written either way.
+            if (!Directory.Exists(preprocessedFolder) && !ShouldProcess(preprocessedFolder, "Create the folder for the preprocessed images"))
+            {
+                preprocessedFolder = null;
+                return;
+            }
             try { Directory.CreateDirectory(preprocessedFolder); }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
@@ -189,6 +195,7 @@ public sealed class GetDigitPredictionCommand : HandWriteCmdlet
     {
         if (preprocessedFolder is null) return;
         var target = System.IO.Path.Combine(preprocessedFolder, System.IO.Path.GetFileNameWithoutExtension(source) + suffix + ".28x28.png");
+        if (!ShouldProcess(target, "Save the preprocessed 28x28 image")) return;
         try { DigitPreprocessor.SavePng(pixels, target); }
         catch (HandWriteException ex) { WriteError(HandWriteErrors.From(ex, "Preprocessed", target)); }
     }

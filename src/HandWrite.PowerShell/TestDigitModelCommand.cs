@@ -6,7 +6,7 @@ using HandWrite.Core.Reports;
 namespace HandWrite.PowerShell;
 
 /// <summary>Measures a model on the MNIST test set or on a folder of labeled images.</summary>
-[Cmdlet(VerbsDiagnostic.Test, "DigitModel", DefaultParameterSetName = MnistSet)]
+[Cmdlet(VerbsDiagnostic.Test, "DigitModel", DefaultParameterSetName = MnistSet, SupportsShouldProcess = true)]
 [OutputType(typeof(ModelTestResult))]
 public sealed class TestDigitModelCommand : HandWriteCmdlet
 {
@@ -70,6 +70,8 @@ public sealed class TestDigitModelCommand : HandWriteCmdlet
         var confusion = Path.Combine(folder, name + ".confusion.png");
         var failures = Path.Combine(folder, name + ".failures.png");
         var written = new List<string>();
+        // -WhatIf and -Confirm cover the files only: the test itself changes nothing.
+        if (!ShouldProcess(folder, $"Write the charts {name}.confusion.png and {name}.failures.png")) return [];
         try
         {
             Directory.CreateDirectory(folder);

@@ -138,6 +138,29 @@ public sealed class PredictionCmdletTests(EngineTrainedModelFixture model) : IDi
     }
 
     [Fact]
+    public void WhatIf_writes_no_file_but_still_predicts_and_tests()
+    {
+        // -WhatIf covers what the cmdlets write (preprocessed images, report charts); their results come back as usual.
+        var files = AllLabeled(model).Take(3).ToArray();
+        var newFolder = Path.Combine(work, "new");
+        var existing = Directory.CreateDirectory(Path.Combine(work, "existing")).FullName;
+        var reports = Path.Combine(work, "reports");
+        var run = PowerShellHarness.Run("""
+            param($Model, $Files, $New, $Existing, $Reports, $Labeled)
+            $Files | Get-DigitPrediction -ModelPath $Model -SavePreprocessed $New -WhatIf
+            $Files | Get-DigitPrediction -ModelPath $Model -SavePreprocessed $Existing -WhatIf
+            Test-DigitModel -ModelPath $Model -LabeledFolder $Labeled -ReportFolder $Reports -WhatIf
+            """, With(("Files", files), ("New", newFolder), ("Existing", existing), ("Reports", reports), ("Labeled", model.LabeledFolder))).AssertNoErrors();
+        Assert.Equal(files.Concat(files), run.Output.Take(6).Select(p => p.Get<string>("Path")));
+        var test = run.Output[6];
+        Assert.Equal("HandWrite.ModelTestResult", test.TypeNames[0]);
+        Assert.Empty(test.Get<string[]>("ReportFiles"));
+        Assert.False(Directory.Exists(newFolder));
+        Assert.Empty(Directory.GetFiles(existing));
+        Assert.False(Directory.Exists(reports));
+    }
+
+    [Fact]
     public void Parallel_runspaces_get_exactly_the_predictions_of_one_pipeline()
     {
         // README's scale-out: ForEach-Object -Parallel, each runspace importing the module and predicting the same
