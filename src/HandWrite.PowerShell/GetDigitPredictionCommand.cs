@@ -20,6 +20,7 @@ public sealed class GetDigitPredictionCommand : HandWriteCmdlet
     const string PathSet = "Path";
     const string LiteralPathSet = "LiteralPath";
     const int BatchSize = 64;
+    const int ReadingActivityId = 5;
 
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
@@ -93,7 +94,15 @@ public sealed class GetDigitPredictionCommand : HandWriteCmdlet
         if (pending.Count >= BatchSize) PredictPending();
     }
 
-    protected override void EndProcessing() => PredictPending();
+    protected override void EndProcessing()
+    {
+        PredictPending();
+        if (read > BatchSize)
+            WriteProgress(new ProgressRecord(ReadingActivityId, "Reading digits", $"{read} images") { RecordType = ProgressRecordType.Completed });
+    }
+
+    /// <summary>Images handled so far; past one batch (a folder, a long pipeline) each batch reports progress.</summary>
+    int read;
 
     void AddFileOrFolder(string fullPath, string given)
     {
@@ -125,6 +134,9 @@ public sealed class GetDigitPredictionCommand : HandWriteCmdlet
         pending.Clear();
         if (Number) PredictNumbers(paths, predictor);
         else PredictDigits(paths, predictor);
+        read += paths.Length;
+        if (read > BatchSize) // the total is unknown while the pipeline still sends files: a count, no percentage
+            WriteProgress(new ProgressRecord(ReadingActivityId, "Reading digits", $"{read} images, the last {System.IO.Path.GetFileName(paths[^1])}"));
     }
 
     void PredictDigits(string[] paths, DigitPredictor predictor)

@@ -135,6 +135,10 @@ public sealed class PredictionCmdletTests(EngineTrainedModelFixture model) : IDi
         Assert.Equal(digits.Take(30), digits.Skip(60));
         Assert.Equal(inputs.Select(i => Path.GetFileNameWithoutExtension(i) + ".28x28.png").Order(StringComparer.Ordinal),
             Directory.GetFiles(seen).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        // Past one batch, progress counts the images read, and completes at the end.
+        var reading = run.Progress.Where(p => p.Activity == "Reading digits").ToList();
+        Assert.Contains(reading, p => p.StatusDescription.StartsWith("90 images") && p.RecordType == ProgressRecordType.Processing);
+        Assert.Equal(ProgressRecordType.Completed, reading[^1].RecordType);
     }
 
     [Fact]
