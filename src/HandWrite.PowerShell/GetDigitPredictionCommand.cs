@@ -97,11 +97,11 @@ public sealed class GetDigitPredictionCommand : HandWriteCmdlet
     protected override void EndProcessing()
     {
         PredictPending();
-        if (read > BatchSize)
+        if (read >= BatchSize)
             WriteProgress(new ProgressRecord(ReadingActivityId, "Reading digits", $"{read} images") { RecordType = ProgressRecordType.Completed });
     }
 
-    /// <summary>Images handled so far; past one batch (a folder, a long pipeline) each batch reports progress.</summary>
+    /// <summary>Images handled so far; from one full batch on (a folder, a long pipeline) each batch reports progress.</summary>
     int read;
 
     void AddFileOrFolder(string fullPath, string given)
@@ -126,17 +126,20 @@ public sealed class GetDigitPredictionCommand : HandWriteCmdlet
         }
     }
 
-    /// <summary>Decodes the pending files in parallel, then predicts the decodable ones in one pass, keeping input order.</summary>
+    /// <summary>A batch at a time (a folder can add thousands at once): decodes the files in parallel, then predicts
+    /// the decodable ones in one pass, keeping input order.</summary>
     void PredictPending()
     {
-        if (pending.Count == 0 || predictor is null) return;
-        var paths = pending.ToArray();
-        pending.Clear();
-        if (Number) PredictNumbers(paths, predictor);
-        else PredictDigits(paths, predictor);
-        read += paths.Length;
-        if (read > BatchSize) // the total is unknown while the pipeline still sends files: a count, no percentage
-            WriteProgress(new ProgressRecord(ReadingActivityId, "Reading digits", $"{read} images, the last {System.IO.Path.GetFileName(paths[^1])}"));
+        while (pending.Count > 0 && predictor is not null)
+        {
+            var paths = pending.GetRange(0, Math.Min(BatchSize, pending.Count)).ToArray();
+            pending.RemoveRange(0, paths.Length);
+            if (Number) PredictNumbers(paths, predictor);
+            else PredictDigits(paths, predictor);
+            read += paths.Length;
+            if (read >= BatchSize) // the total is unknown while the pipeline still sends files: a count, no percentage
+                WriteProgress(new ProgressRecord(ReadingActivityId, "Reading digits", $"{read} images, the last {System.IO.Path.GetFileName(paths[^1])}"));
+        }
     }
 
     void PredictDigits(string[] paths, DigitPredictor predictor)

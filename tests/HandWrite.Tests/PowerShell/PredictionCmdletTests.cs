@@ -135,10 +135,16 @@ public sealed class PredictionCmdletTests(EngineTrainedModelFixture model) : IDi
         Assert.Equal(digits.Take(30), digits.Skip(60));
         Assert.Equal(inputs.Select(i => Path.GetFileNameWithoutExtension(i) + ".28x28.png").Order(StringComparer.Ordinal),
             Directory.GetFiles(seen).Select(Path.GetFileName).Order(StringComparer.Ordinal));
-        // Past one batch, progress counts the images read, and completes at the end.
+        // From one full batch on, progress counts the images read, and completes at the end.
         var reading = run.Progress.Where(p => p.Activity == "Reading digits").ToList();
         Assert.Contains(reading, p => p.StatusDescription.StartsWith("90 images") && p.RecordType == ProgressRecordType.Processing);
         Assert.Equal(ProgressRecordType.Completed, reading[^1].RecordType);
+
+        // A folder adds all its files at once: they are still read a batch at a time, with progress between batches.
+        var folder = PowerShellHarness.Run("param($Model, $Folder) Get-DigitPrediction $Folder -ModelPath $Model", With(("Folder", work))).AssertNoErrors();
+        Assert.Equal(inputs, folder.Output.Select(p => p.Get<string>("Path")));
+        Assert.Equal(["64 images", "90 images"], folder.Progress.Where(p => p.Activity == "Reading digits" && p.RecordType == ProgressRecordType.Processing)
+            .Select(p => p.StatusDescription.Split(',')[0]));
     }
 
     [Fact]
