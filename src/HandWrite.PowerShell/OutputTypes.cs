@@ -169,6 +169,8 @@ public sealed class DigitPrediction
     }
 
     public string Path { get; }
+    /// <summary>The file's name without its folder, as the table shows it (so Sort-Object Name and Select-Object Name work).</summary>
+    public string Name => System.IO.Path.GetFileName(Path);
     /// <summary>The digit, or $null when the image holds no digit (see Reason).</summary>
     public int? Digit { get; }
     /// <summary>Probability 0..1 of Digit.</summary>
@@ -206,6 +208,8 @@ public sealed class NumberPrediction
     }
 
     public string Path { get; }
+    /// <summary>The file's name without its folder, as the table shows it (so Sort-Object Name and Select-Object Name work).</summary>
+    public string Name => System.IO.Path.GetFileName(Path);
     /// <summary>The digits left to right as a string (leading zeros kept), or $null when the image holds no digit (see Reason).</summary>
     public string? Number { get; }
     /// <summary>Product of the digits' confidences: the model's probability that the whole number is right. 0 without a number.</summary>
@@ -228,6 +232,8 @@ public sealed class ModelInfo
     }
 
     public string Path { get; }
+    /// <summary>The file's name without its folder, as the table shows it (so Sort-Object Name and Select-Object Name work).</summary>
+    public string Name => System.IO.Path.GetFileName(Path);
     public string Architecture { get; }
     public long ParameterCount { get; }
     /// <summary>The epoch whose weights the file holds.</summary>

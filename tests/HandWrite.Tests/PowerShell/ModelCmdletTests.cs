@@ -147,6 +147,7 @@ public sealed class ModelCmdletTests(EngineTrainedModelFixture model)
                 param($F, $T)
                 Set-Location -LiteralPath $F
                 [pscustomobject]@{ Case = 'wildcard'; Paths = @(Get-DigitModel *.hwm | ForEach-Object Path) }
+                [pscustomobject]@{ Case = 'names'; Paths = @(Get-DigitModel *.hwm | Sort-Object Name -Descending | ForEach-Object Name) }
                 [pscustomobject]@{ Case = 'literal'; Paths = @(Get-DigitModel -LiteralPath 'c[1].hwm' | ForEach-Object Path) }
                 [pscustomobject]@{ Case = 'pattern'; Paths = @(Get-DigitModel 'c[1].hwm' | ForEach-Object Path) }
                 [pscustomobject]@{ Case = 'rebind'; Paths = @(Get-DigitModel b.hwm | Get-DigitModel | ForEach-Object Path) }
@@ -158,6 +159,7 @@ public sealed class ModelCmdletTests(EngineTrainedModelFixture model)
             var paths = run.Output.ToDictionary(o => o.Get<string>("Case"), o => o.Get<object[]>("Paths").Select(p => p.ToString()).ToList());
             Assert.Equal([Path.Combine(folder, "b.hwm"), Path.Combine(folder, "c[1].hwm")], paths["wildcard"].Order(StringComparer.Ordinal));
             Assert.Equal([Path.Combine(folder, "c[1].hwm")], paths["literal"]);
+            Assert.Equal(["c[1].hwm", "b.hwm"], paths["names"]);
             Assert.Empty(paths["pattern"]); // [1] is a character class: it names c1.hwm, which is not there
             Assert.Equal([Path.Combine(folder, "b.hwm")], paths["rebind"]);
             Assert.Equal([Path.Combine(folder, "c[1].hwm")], paths["rebind-brackets"]); // its own results bind by type, literally

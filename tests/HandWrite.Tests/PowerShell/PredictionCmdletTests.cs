@@ -43,6 +43,8 @@ public sealed class PredictionCmdletTests(EngineTrainedModelFixture model) : IDi
         var run = PowerShellHarness.Run("param($Model, $Folder) Get-ChildItem -LiteralPath $Folder -Recurse -File | Sort-Object FullName | Get-DigitPrediction -ModelPath $Model",
             With(("Folder", model.LabeledFolder))).AssertNoErrors();
         Assert.Equal(AllLabeled(model), run.Output.Select(p => p.Get<string>("Path")));
+        // The Name column of the table is a property too, so Sort-Object Name and Select-Object Name work.
+        Assert.Equal(AllLabeled(model).Select(Path.GetFileName), run.Output.Select(p => p.Get<string>("Name")));
         foreach (var prediction in run.Output) AssertWellFormed(prediction);
     }
 
