@@ -28,7 +28,7 @@ if (-not $models) { throw "No .hwm model files in $($Path -join ', '). Train one
 $ranking = foreach ($model in $models | Get-DigitModel) {
     $test = $model | Test-DigitModel @testing
     [pscustomobject]@{
-        Model              = Split-Path -Leaf $model.Path
+        Model              = $model.Name
         TestAccuracy       = $test.Accuracy
         ValidationAccuracy = $model.ValidationAccuracy
         Epochs             = $model.Epochs
