@@ -51,6 +51,8 @@ public sealed class GetDigitPredictionCommand : HandWriteCmdlet
     public SwitchParameter Number { get; set; }
 
     readonly List<string> pending = [];
+    /// <summary>Images handled so far; from one full batch on (a folder, a long pipeline) each batch reports progress.</summary>
+    int read;
     DigitPredictor? predictor;
     string? preprocessedFolder;
 
@@ -100,9 +102,6 @@ public sealed class GetDigitPredictionCommand : HandWriteCmdlet
         if (read >= BatchSize)
             WriteProgress(new ProgressRecord(ReadingActivityId, "Reading digits", $"{read} images") { RecordType = ProgressRecordType.Completed });
     }
-
-    /// <summary>Images handled so far; from one full batch on (a folder, a long pipeline) each batch reports progress.</summary>
-    int read;
 
     void AddFileOrFolder(string fullPath, string given)
     {
