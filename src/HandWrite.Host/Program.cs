@@ -36,9 +36,10 @@ public static class Program
             return 1;
         }
 
-        // As a job's server (-s: Start-Job starts "$PSHOME/pwsh -s", which the build points here) the console host
-        // builds its own sessions from defaults, not from sessionState; what -Command says runs first in each of them.
-        if (args.Any(a => Is(a, "-s", "-ServerMode")) && !args.Any(a => Is(a, "-c", "-Command", "-cwa", "-CommandWithArgs")))
+        // As a remoting server (-s: Start-Job starts "$PSHOME/pwsh -s", which the build points here; -sshs: an SSH
+        // subsystem for Invoke-Command -HostName) the console host builds its own sessions from defaults, not from
+        // sessionState; what -Command says runs first in each of them.
+        if (args.Any(a => Is(a, "-s", "-ServerMode", "-sshs", "-SSHServerMode")) && !args.Any(a => Is(a, "-c", "-Command", "-cwa", "-CommandWithArgs")))
             args = [.. args, "-Command", $"Import-Module -Name '{manifest.Replace("'", "''")}'"];
 
         var sessionState = InitialSessionState.CreateDefault2();

@@ -97,6 +97,62 @@ public sealed class HostAndScriptTests(EngineTrainedModelFixture model)
     }
 
     [Fact]
+    public void Invoke_Command_HostName_fans_out_to_handwrite_over_SSH_and_gets_the_predictions_of_the_session()
+    {
+        if (OperatingSystem.IsWindows()) return; // the subsystem launcher is a shell script
+        // README's scale-out: Invoke-Command -HostName a, b runs a script block on each over SSH, where the remote's
+        // "powershell" subsystem is handwrite (-sshs). Here both names are this machine, through a real sshd where
+        // openssh-server is installed (.ci/run installs it); elsewhere an ssh stand-in on PATH starts the subsystem
+        // directly, so the client and server sides of the protocol still run, but not sshd.
+        var folder = TestEnvironment.NewTempFolder("ssh");
+        try
+        {
+            var subsystem = Path.Combine(Path.GetDirectoryName(PowerShellHarness.HostDll)!, "runtimes", "unix", "lib", "net10.0", "pwsh");
+            using var server = SshTestServer.TryStart(folder, subsystem);
+            var environment = new Dictionary<string, string> { ["HANDWRITE_MODEL"] = model.ModelPath };
+            if (server is null)
+            {
+                var bin = Directory.CreateDirectory(Path.Combine(folder, "bin")).FullName;
+                File.WriteAllText(Path.Combine(bin, "ssh"), $"#!/bin/sh\nexec '{subsystem}' -sshs -NoLogo -NoProfile\n");
+                File.SetUnixFileMode(Path.Combine(bin, "ssh"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                File.WriteAllText(Path.Combine(folder, "client_key"), "");
+                environment["PATH"] = bin + ":" + Environment.GetEnvironmentVariable("PATH");
+            }
+            environment["SSH_PORT"] = (server?.Port ?? 22).ToString();
+            environment["SSH_USER"] = server?.UserName ?? Environment.UserName;
+            environment["SSH_KEY"] = server?.ClientKey ?? Path.Combine(folder, "client_key");
+            var run = PowerShellHarness.RunHost(["-NoProfile", "-Command", """
+                $files = @(Get-ChildItem -Recurse -Filter *.png | Sort-Object FullName | Select-Object -First 4 | ForEach-Object FullName)
+                $ssh = @{ Port = [int]$env:SSH_PORT; UserName = $env:SSH_USER; KeyFilePath = $env:SSH_KEY
+                          Options = @{ StrictHostKeyChecking = 'no'; UserKnownHostsFile = '/dev/null'; LogLevel = 'ERROR' } }
+                $remote = @(Invoke-Command -HostName 127.0.0.1, localhost @ssh -ArgumentList (, $files), $env:HANDWRITE_MODEL -ScriptBlock {
+                    param($Files, $Model)
+                    [pscustomobject]@{ Process = $PID; Loaded = [bool](Get-Module HandWrite); Predictions = @($Files | Get-DigitPrediction -ModelPath $Model) }
+                })
+                $here = @($files | Get-DigitPrediction)
+                [pscustomobject]@{
+                    Here = $PID; Processes = @($remote.Process); Computers = @($remote.PSComputerName | Sort-Object); Loaded = @($remote.Loaded)
+                    Types = @($remote.Predictions | ForEach-Object { $_.PSObject.TypeNames[0] } | Sort-Object -Unique)
+                    Same = @($remote | ForEach-Object { $r = $_.Predictions; @(0..($files.Count - 1) | Where-Object {
+                        $r[$_].Path -eq $here[$_].Path -and $r[$_].Digit -eq $here[$_].Digit -and $r[$_].Confidence -eq $here[$_].Confidence }).Count })
+                } | ConvertTo-Json -Compress
+                """], environment, TimeSpan.FromMinutes(2), model.LabeledFolder);
+            Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}\n{run.StandardOutput}\n{run.StandardError}");
+            using var result = System.Text.Json.JsonDocument.Parse(run.StandardOutput.Trim());
+            var json = result.RootElement;
+            int[] Ints(string name) => json.GetProperty(name).EnumerateArray().Select(e => e.GetInt32()).ToArray();
+            Assert.Equal(["127.0.0.1", "localhost"], json.GetProperty("Computers").EnumerateArray().Select(e => e.GetString()));
+            var processes = Ints("Processes");
+            Assert.Equal(2, processes.Distinct().Count());
+            Assert.DoesNotContain(json.GetProperty("Here").GetInt32(), processes);
+            Assert.All(json.GetProperty("Loaded").EnumerateArray(), l => Assert.True(l.GetBoolean()));
+            Assert.Equal(["Deserialized.HandWrite.DigitPrediction"], json.GetProperty("Types").EnumerateArray().Select(e => e.GetString()));
+            Assert.Equal([4, 4], Ints("Same")); // every file, on both hosts: the session's digit and confidence exactly
+        }
+        finally { Directory.Delete(folder, true); }
+    }
+
+    [Fact]
     public void Examples_run_through_the_engine()
     {
         var folder = TestEnvironment.NewTempFolder("examples");
