@@ -29,7 +29,7 @@ public static class Evaluator
         var folder = MnistSource.Locate(dataPath, progress, ct);
         using var test = MnistDataset.LoadTest(folder);
         progress?.Report(new DataProgress("Testing on MNIST", $"{test.Count} test images", 0));
-        var probabilities = PerImage(predictor.Probabilities(test.Images, ct));
+        var probabilities = predictor.ProbabilitiesPerImage(test.Images, ct);
         var truth = test.Labels.data<long>().Select(l => (int)l).ToArray();
         var pixels = test.Images.reshape(test.Count, 784);
         return Report(modelPaths, "MNIST test", truth, probabilities, _ => "MNIST test",
@@ -78,7 +78,7 @@ public static class Evaluator
         {
             var flat = readable.SelectMany(t => t.x.Image.Pixels).ToArray();
             var batch = tensor(flat, [readable.Count, 1, 28, 28]);
-            var averaged = PerImage(predictor.Probabilities(batch, ct));
+            var averaged = predictor.ProbabilitiesPerImage(batch, ct);
             for (int j = 0; j < readable.Count; j++) probabilities[readable[j].i] = averaged[j];
         }
         return Report(modelPaths, root, images.Select(x => x.Label).ToArray(), probabilities,
@@ -104,9 +104,6 @@ public static class Evaluator
         var relative = Path.GetRelativePath(root, path).Split(Path.DirectorySeparatorChar);
         return relative.Length >= 3 ? relative[0] : Path.GetFileName(root);
     }
-
-    /// <summary>Flat [N*10] probabilities as one array of ten per image.</summary>
-    static float[][] PerImage(float[] flat) => flat.Chunk(10).ToArray();
 
     static EvaluationReport Report(IReadOnlyList<string> modelPaths, string dataSet, int[] truth, float[][] probabilities,
         Func<int, string> setOf, Func<int, string> sourceOf, Func<int, float[]> pixelsOf, TimeSpan duration)

@@ -96,9 +96,11 @@ public sealed class DigitPredictor
         var flat = new float[inputs.Count * 784];
         for (int i = 0; i < inputs.Count; i++) inputs[i].CopyTo(flat, i * 784);
         using var batch = tensor(flat, [inputs.Count, 1, 28, 28]);
-        var all = Probabilities(batch, CancellationToken.None);
-        return Enumerable.Range(0, inputs.Count).Select(i => all[(i * 10)..(i * 10 + 10)]).ToArray();
+        return ProbabilitiesPerImage(batch, CancellationToken.None);
     }
+
+    /// <summary>Softmax probabilities, ten for each of the images [N,1,28,28] in 0..1.</summary>
+    internal float[][] ProbabilitiesPerImage(Tensor images01, CancellationToken ct) => Probabilities(images01, ct).Chunk(10).ToArray();
 
     /// <summary>Softmax probabilities, flat [N*10], for images [N,1,28,28] in 0..1; for an ensemble, their mean.</summary>
     internal float[] Probabilities(Tensor images01, CancellationToken ct)

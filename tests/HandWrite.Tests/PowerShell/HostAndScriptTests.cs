@@ -107,7 +107,7 @@ public sealed class HostAndScriptTests(EngineTrainedModelFixture model)
         var folder = TestEnvironment.NewTempFolder("ssh");
         try
         {
-            var subsystem = Path.Combine(Path.GetDirectoryName(PowerShellHarness.HostDll)!, "runtimes", "unix", "lib", "net10.0", "pwsh");
+            var subsystem = PowerShellHarness.HostJobLauncher;
             using var server = SshTestServer.TryStart(folder, subsystem);
             var environment = new Dictionary<string, string> { ["HANDWRITE_MODEL"] = model.ModelPath };
             if (server is null)

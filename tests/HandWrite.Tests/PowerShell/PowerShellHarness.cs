@@ -22,6 +22,9 @@ public static class PowerShellHarness
 
     public static string HostDll => Path.Combine(RepoRoot, "src", "HandWrite.Host", "bin", Configuration, "net10.0", "handwrite.dll");
 
+    /// <summary>The `pwsh` the host's build puts at its $PSHOME: it starts handwrite as a remoting server (Start-Job, SSH).</summary>
+    public static string HostJobLauncher => Path.Combine(Path.GetDirectoryName(HostDll)!, "runtimes", "unix", "lib", "net10.0", "pwsh");
+
     public static string MnistPath => TestEnvironment.MnistFolder;
 
     /// <summary>Real hand-drawn digits, &lt;set&gt;/&lt;digit&gt;/&lt;file&gt;.png, beside the checkout.</summary>

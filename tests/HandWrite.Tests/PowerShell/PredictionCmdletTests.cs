@@ -206,12 +206,12 @@ public sealed class PredictionCmdletTests(EngineTrainedModelFixture model) : IDi
         if (OperatingSystem.IsWindows()) return; // the launcher below is a shell script
         // Start-Job runs its script block in a new "$PSHOME/pwsh -s" process and talks to it over the PowerShell
         // remoting protocol, the one Invoke-Command -HostName uses over SSH: objects go out and come back serialized.
-        // There is no pwsh here, so $PSHOME/pwsh launches handwrite, whose console host serves -s as pwsh's does.
+        // There is no pwsh here: this engine's $PSHOME/pwsh hands over to the launcher the host's build writes, which
+        // starts handwrite, whose console host serves -s as pwsh's does.
         var psHome = PowerShellHarness.Run("$PSHOME").AssertNoErrors().Output.Single().ToString();
         var launcher = Path.Combine(psHome, "pwsh");
-        File.WriteAllText(launcher, "#!/bin/sh\nexec dotnet \"$HANDWRITE_REMOTING_HOST\" \"$@\"\n");
+        File.WriteAllText(launcher, $"#!/bin/sh\nexec '{PowerShellHarness.HostJobLauncher}' \"$@\"\n");
         File.SetUnixFileMode(launcher, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        Environment.SetEnvironmentVariable("HANDWRITE_REMOTING_HOST", PowerShellHarness.HostDll);
 
         var files = AllLabeled(model).ToArray();
         var hostManifest = Path.Combine(Path.GetDirectoryName(PowerShellHarness.HostDll)!, "HandWrite.psd1");

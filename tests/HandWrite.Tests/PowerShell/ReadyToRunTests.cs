@@ -48,7 +48,7 @@ public sealed class ReadyToRunTests
             .SelectMany(d => Directory.EnumerateFiles(d, "*.dll", SearchOption.AllDirectories))
             .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}ref{Path.DirectorySeparatorChar}")).ToList();
         Assert.True(cached.Count >= 4, $"expected the packages' assemblies under {root}");
-        Assert.Empty(cached.Where(IsReadyToRun));
+        Assert.DoesNotContain(cached, IsReadyToRun);
     }
 
     /// <summary>A ReadyToRun image carries a managed native header in its CLI header.</summary>
