@@ -39,5 +39,5 @@ $ranking = foreach ($model in $models | Get-DigitModel) {
 }
 $ranking = @($ranking | Sort-Object TestAccuracy -Descending)
 $ranking | Format-Table Model, @{ n = 'TestAccuracy'; e = { $_.TestAccuracy.ToString('P2') }; a = 'right' },
-    @{ n = 'ValidationAccuracy'; e = { $_.ValidationAccuracy.ToString('P2') }; a = 'right' }, Epochs, Preset, TrainedAt | Out-Host
+    @{ n = 'ValidationAccuracy'; e = { if ($null -ne $_.ValidationAccuracy) { $_.ValidationAccuracy.ToString('P2') } }; a = 'right' }, Epochs, Preset, TrainedAt | Out-Host
 $ranking

@@ -35,8 +35,9 @@ if ($DataPath) { $testing.DataPath = $DataPath }
 $run = Invoke-DigitTraining @training
 $result = $run | Test-DigitModel @testing
 
-Write-Host ("Trained {0} epoch(s) in {1:hh\:mm\:ss}; best validation accuracy {2:P2} at epoch {3}." -f
-    $run.History.Count, $run.Duration, $run.BestValidationAccuracy, $run.BestEpoch)
+$chosen = if ($null -eq $run.BestValidationAccuracy) { 'no validation images, so the last epoch ({0}) is kept' -f $run.BestEpoch }
+          else { 'best validation accuracy {0:P2} at epoch {1}' -f $run.BestValidationAccuracy, $run.BestEpoch }
+Write-Host ("Trained {0} epoch(s) in {1:hh\:mm\:ss}; {2}." -f $run.History.Count, $run.Duration, $chosen)
 Write-Host ("Test accuracy on {0}: {1:P2} ({2} of {3})." -f $result.DataSet, $result.Accuracy, $result.Correct, $result.Count)
 $run.History | Format-Table | Out-Host
 $result.PerClass | Sort-Object F1 | Format-Table | Out-Host

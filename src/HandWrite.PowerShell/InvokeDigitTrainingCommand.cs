@@ -37,7 +37,7 @@ public sealed class InvokeDigitTrainingCommand : HandWriteCmdlet
     public string? ModelPath { get; set; }
 
     [Parameter]
-    [ValidateRange(1, 30000)]
+    [ValidateRange(0, 30000)]
     public int ValidationSize { get; set; } = Defaults.ValidationSize;
 
     [Parameter]

@@ -29,13 +29,19 @@ internal static class PSTypeNames
     }
 }
 
+/// <summary>Core marks "not measured" (no validation images) as NaN; PowerShell shows $null, a blank cell.</summary>
+static class Validation
+{
+    public static double? Measured(double value) => double.IsNaN(value) ? null : value;
+}
+
 /// <summary>One epoch of a training run (Invoke-DigitTraining's History).</summary>
 public sealed class TrainingEpoch
 {
     internal TrainingEpoch(EpochMetrics m)
     {
         Epoch = m.Epoch; TrainLoss = m.TrainLoss; TrainAccuracy = m.TrainAccuracy;
-        ValidationLoss = m.ValidationLoss; ValidationAccuracy = m.ValidationAccuracy;
+        ValidationLoss = Validation.Measured(m.ValidationLoss); ValidationAccuracy = Validation.Measured(m.ValidationAccuracy);
         LearningRate = m.LearningRate; Duration = m.Duration; ImagesPerSecond = m.ImagesPerSecond; IsBest = m.IsBest;
     }
 
@@ -43,14 +49,15 @@ public sealed class TrainingEpoch
     public double TrainLoss { get; }
     /// <summary>Fraction 0..1 of training images classified correctly during the epoch.</summary>
     public double TrainAccuracy { get; }
-    public double ValidationLoss { get; }
-    /// <summary>Fraction 0..1 of held-out validation images classified correctly after the epoch.</summary>
-    public double ValidationAccuracy { get; }
+    /// <summary>$null when the run held no validation images (-ValidationSize 0).</summary>
+    public double? ValidationLoss { get; }
+    /// <summary>Fraction 0..1 of held-out validation images classified correctly after the epoch; $null with -ValidationSize 0.</summary>
+    public double? ValidationAccuracy { get; }
     /// <summary>Learning rate at the end of the epoch.</summary>
     public double LearningRate { get; }
     public TimeSpan Duration { get; }
     public double ImagesPerSecond { get; }
-    /// <summary>True for the epoch whose weights were saved (best validation accuracy so far).</summary>
+    /// <summary>True for the epoch whose weights were saved (best validation accuracy so far; every epoch with -ValidationSize 0).</summary>
     public bool IsBest { get; }
 }
 
@@ -61,7 +68,7 @@ public sealed class TrainingResult
     {
         ModelPath = o.ModelPath;
         History = o.History.Select(h => new TrainingEpoch(h)).ToArray();
-        BestValidationAccuracy = o.BestValidationAccuracy;
+        BestValidationAccuracy = Validation.Measured(o.BestValidationAccuracy);
         BestEpoch = o.BestEpoch;
         Duration = o.Duration;
         ImagesPerSecond = o.ImagesPerSecond;
@@ -71,7 +78,8 @@ public sealed class TrainingResult
 
     public string ModelPath { get; }
     public TrainingEpoch[] History { get; }
-    public double BestValidationAccuracy { get; }
+    /// <summary>$null when the run held no validation images (-ValidationSize 0); then BestEpoch is the last epoch.</summary>
+    public double? BestValidationAccuracy { get; }
     public int BestEpoch { get; }
     public TimeSpan Duration { get; }
     /// <summary>Training throughput over the whole run.</summary>
@@ -227,7 +235,7 @@ public sealed class ModelInfo
     internal ModelInfo(CoreModelInfo i)
     {
         Path = i.Path; Architecture = i.Architecture; ParameterCount = i.ParameterCount; Epochs = i.Epochs; Seed = i.Seed;
-        ValidationAccuracy = i.ValidationAccuracy; TrainedAt = i.TrainedAt; WeightsSha256 = i.WeightsSha256;
+        ValidationAccuracy = Validation.Measured(i.ValidationAccuracy); TrainedAt = i.TrainedAt; WeightsSha256 = i.WeightsSha256;
         FormatVersion = i.FormatVersion; Preset = i.Preset; FileSize = i.FileSize;
     }
 
@@ -239,7 +247,8 @@ public sealed class ModelInfo
     /// <summary>The epoch whose weights the file holds.</summary>
     public int Epochs { get; }
     public long Seed { get; }
-    public double ValidationAccuracy { get; }
+    /// <summary>$null for a model trained on all 60,000 images (-ValidationSize 0).</summary>
+    public double? ValidationAccuracy { get; }
     public DateTimeOffset TrainedAt { get; }
     /// <summary>sha256 of the weights: equal weights, equal hash.</summary>
     public string WeightsSha256 { get; }

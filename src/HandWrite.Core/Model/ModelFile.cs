@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using HandWrite.Core.Native;
 using static TorchSharp.torch;
 
@@ -15,6 +16,7 @@ public sealed class ModelInfo
     public required long ParameterCount { get; init; }
     public required int Epochs { get; init; }
     public required long Seed { get; init; }
+    /// <summary>NaN for a model trained with no validation images (-ValidationSize 0).</summary>
     public required double ValidationAccuracy { get; init; }
     public required DateTimeOffset TrainedAt { get; init; }
     /// <summary>sha256 of the parameter values (fp32, little-endian, in parameter order): equal weights, equal hash.</summary>
@@ -38,6 +40,11 @@ public static class ModelFile
     public const int FormatVersion = 1;
     public const string Extension = ".hwm";
     static readonly byte[] Magic = "HWMODEL\0"u8.ToArray();
+    /// <summary>
+    /// JSON of model metadata and checkpoint headers. A model trained with no validation images (-ValidationSize 0)
+    /// has no validation accuracy: NaN, which plain JSON cannot hold, is written as the string "NaN".
+    /// </summary>
+    internal static readonly JsonSerializerOptions Json = new() { NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
     const int MaxMetadataBytes = 64 * 1024;
 
     /// <summary>The network's parameters as (name, shape), in order: what every valid file must hold.</summary>
@@ -64,7 +71,7 @@ public static class ModelFile
         using var w = new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true);
         w.Write(Magic);
         w.Write(FormatVersion);
-        var json = JsonSerializer.SerializeToUtf8Bytes(metadata);
+        var json = JsonSerializer.SerializeToUtf8Bytes(metadata, Json);
         w.Write(json.Length);
         w.Write(json);
         var parameters = model.named_parameters().ToList();
@@ -148,7 +155,7 @@ public static class ModelFile
         if (metaLength is <= 0 or > MaxMetadataBytes) throw Invalid(path, "has a malformed metadata block");
         Need(metaLength);
         ModelMetadata metadata;
-        try { metadata = JsonSerializer.Deserialize<ModelMetadata>(body.Slice(pos, metaLength)) ?? throw new JsonException(); }
+        try { metadata = JsonSerializer.Deserialize<ModelMetadata>(body.Slice(pos, metaLength), Json) ?? throw new JsonException(); }
         catch (JsonException) { throw Invalid(path, "has unreadable metadata"); }
         pos += metaLength;
         if (metadata.Architecture != HandWriteCnn.ArchitectureName)

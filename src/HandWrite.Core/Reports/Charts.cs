@@ -35,8 +35,9 @@ public static class Charts
         AddSeries(accuracy, epochs, history.Select(h => h.TrainAccuracy * percentScale), "training", TrainColor);
         AddSeries(accuracy, epochs, history.Select(h => h.ValidationAccuracy * percentScale), "validation", ValidationColor);
 
-        loss.Title(best is null
-            ? $"Training: {history.Count} epoch(s)"
+        bool validated = history.Any(h => !double.IsNaN(h.ValidationAccuracy));
+        loss.Title(best is null ? $"Training: {history.Count} epoch(s)"
+            : !validated ? $"Training: no validation images; epoch {best.Epoch} kept"
             : $"Training: best validation accuracy {best.ValidationAccuracy * percentScale:0.00}% at epoch {best.Epoch}");
         loss.YLabel("loss (cross-entropy)");
         accuracy.YLabel("accuracy (%)");
@@ -46,7 +47,7 @@ public static class Charts
             if (best is not null)
             {
                 var line = plot.Add.VerticalLine(best.Epoch, 1.5f, BestColor, LinePattern.Dashed);
-                line.LegendText = $"best (epoch {best.Epoch})";
+                line.LegendText = validated ? $"best (epoch {best.Epoch})" : $"kept (epoch {best.Epoch})";
             }
             if (epochs.Length <= 25) plot.Axes.Bottom.TickGenerator = IntegerTicks(epochs);
             plot.Axes.Bottom.Min = epochs.Min() - 0.5;

@@ -24,7 +24,7 @@ internal static class Checkpoint
         {
             w.Write(Magic);
             w.Write(Version);
-            var header = JsonSerializer.SerializeToUtf8Bytes(new Header(epoch, history.ToList(), o.Seed, o.Preset.ToString(), o.BatchSize, o.Subset, o.ValidationSize, o.LearningRate, o.Epochs));
+            var header = JsonSerializer.SerializeToUtf8Bytes(new Header(epoch, history.ToList(), o.Seed, o.Preset.ToString(), o.BatchSize, o.Subset, o.ValidationSize, o.LearningRate, o.Epochs), ModelFile.Json);
             w.Write(header.Length); w.Write(header);
             var weights = ModelFile.Serialize(model, new ModelMetadata(HandWriteCnn.ArchitectureName, epoch, o.Seed, history[^1].ValidationAccuracy, DateTimeOffset.UtcNow, o.Preset.ToString()));
             w.Write(weights.Length); w.Write(weights);
@@ -54,7 +54,7 @@ internal static class Checkpoint
         r.ReadBytes(Magic.Length);
         if (r.ReadInt32() != Version) throw Bad("was written by another version of HandWrite");
         Header header;
-        try { header = JsonSerializer.Deserialize<Header>(Block()) ?? throw Bad("has no header"); }
+        try { header = JsonSerializer.Deserialize<Header>(Block(), ModelFile.Json) ?? throw Bad("has no header"); }
         catch (JsonException) { throw Bad("has an unreadable header"); }
         string Differs(string name, object? was, object? now) => $"was made with {name} {was}, not {now}: resuming would not continue the same run";
         if (header.Seed != o.Seed) throw Bad(Differs("-Seed", header.Seed, o.Seed));

@@ -51,7 +51,8 @@ public static class Trainer
         }
 
         var computeType = options.EffectivePrecision == TrainingPrecision.BFloat16 ? ScalarType.BFloat16 : ScalarType.Float32;
-        log?.Invoke($"Training {options.Epochs} epochs on {train.Count} images ({options.Preset} preset, {options.EffectivePrecision}, batch {options.BatchSize}, {get_num_threads()} threads); validating on {validation.Count}.");
+        log?.Invoke($"Training {options.Epochs} epochs on {train.Count} images ({options.Preset} preset, {options.EffectivePrecision}, batch {options.BatchSize}, {get_num_threads()} threads); "
+            + (options.KeepsLastEpoch ? "no validation images: the last epoch is kept." : $"validating on {validation.Count}."));
         int batchesPerEpoch = (train.Count + options.BatchSize - 1) / options.BatchSize;
         long totalSteps = (long)batchesPerEpoch * options.Epochs;
         double trainSeconds = history.Sum(h => h.Duration.TotalSeconds);
@@ -100,8 +101,9 @@ public static class Trainer
             }
             var trainTime = epochClock.Elapsed;
 
-            var (valLoss, valAccuracy) = Validate(model, validation, ct);
-            bool isBest = history.Count == 0 || valAccuracy > history.Max(h => h.ValidationAccuracy);
+            // Without validation images there is nothing to choose by: each epoch is "best" and the last one stays.
+            var (valLoss, valAccuracy) = options.KeepsLastEpoch ? (double.NaN, double.NaN) : Validate(model, validation, ct);
+            bool isBest = options.KeepsLastEpoch || history.Count == 0 || valAccuracy > history.Max(h => h.ValidationAccuracy);
             var metrics = new EpochMetrics(epoch, lossSum / seen, (double)correct / seen, valLoss, valAccuracy, lr,
                 epochClock.Elapsed, seen / trainTime.TotalSeconds, isBest);
             history.Add(metrics);
@@ -112,10 +114,11 @@ public static class Trainer
                 ModelFile.Save(model, new ModelMetadata(HandWriteCnn.ArchitectureName, epoch, options.Seed, valAccuracy, DateTimeOffset.UtcNow, options.Preset.ToString()), options.ModelPath);
             Checkpoint.Save(options.CheckpointPath, model, optimizer, epoch, history, options);
             AtomicFile.WriteText(options.MetricsCsvPath, MetricsCsv(history));
+            string validationText = options.KeepsLastEpoch ? "no validation, saved"
+                : string.Format(CultureInfo.InvariantCulture, "validation loss {0:F4} acc {1:P2}{2}", valLoss, valAccuracy, isBest ? " (best, saved)" : "");
             log?.Invoke(string.Format(CultureInfo.InvariantCulture,
-                "Epoch {0}/{1}: train loss {2:F4} acc {3:P2} | validation loss {4:F4} acc {5:P2}{6} | {7:F0} images/s, {8:F1} s",
-                epoch, options.Epochs, metrics.TrainLoss, metrics.TrainAccuracy, valLoss, valAccuracy, isBest ? " (best, saved)" : "",
-                metrics.ImagesPerSecond, metrics.Duration.TotalSeconds));
+                "Epoch {0}/{1}: train loss {2:F4} acc {3:P2} | {4} | {5:F0} images/s, {6:F1} s",
+                epoch, options.Epochs, metrics.TrainLoss, metrics.TrainAccuracy, validationText, metrics.ImagesPerSecond, metrics.Duration.TotalSeconds));
         }
 
         string? curve = options.CurvePngPath;
@@ -126,7 +129,7 @@ public static class Trainer
             catch (HandWriteException ex) { log?.Invoke($"Training curve not written: {ex.Message}"); curve = null; }
         }
 
-        var best = history.MaxBy(h => h.ValidationAccuracy)!;
+        var best = options.KeepsLastEpoch ? history[^1] : history.MaxBy(h => h.ValidationAccuracy)!;
         return new TrainingOutcome
         {
             ModelPath = Path.GetFullPath(options.ModelPath),

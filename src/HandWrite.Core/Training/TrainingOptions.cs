@@ -10,8 +10,13 @@ public sealed class TrainingOptions
     /// <summary>Peak learning rate of Adam.</summary>
     public double LearningRate { get; init; } = 1e-3;
     public long Seed { get; init; } = 1;
-    /// <summary>Images taken out of the 60,000 training images to choose the best epoch (never the test set).</summary>
+    /// <summary>
+    /// Images taken out of the 60,000 training images to choose the best epoch (never the test set).
+    /// 0 trains on all of them and keeps the last epoch: for a final model once validation has settled the recipe.
+    /// </summary>
     public int ValidationSize { get; init; } = 5000;
+    /// <summary>True when nothing is held out (-ValidationSize 0): every epoch replaces the model, so the last one is kept.</summary>
+    public bool KeepsLastEpoch => ValidationSize == 0;
     /// <summary>Train on only the first n training images (quick runs).</summary>
     public int? Subset { get; init; }
     public string? DataPath { get; init; }
@@ -43,7 +48,7 @@ public sealed class TrainingOptions
         Check(Epochs is >= 1 and <= 1000, $"-Epochs must be between 1 and 1000; it was {Epochs}.");
         Check(BatchSize is >= 1 and <= 4096, $"-BatchSize must be between 1 and 4096; it was {BatchSize}.");
         Check(LearningRate is > 0 and < 1, $"-LearningRate must be above 0 and below 1; it was {LearningRate}.");
-        Check(ValidationSize is >= 1 and <= 30000, $"-ValidationSize must be between 1 and 30000; it was {ValidationSize}.");
+        Check(ValidationSize is >= 0 and <= 30000, $"-ValidationSize must be between 0 and 30000; it was {ValidationSize}.");
         Check(Subset is null or >= 1, $"-Subset must be positive; it was {Subset}.");
     }
 }

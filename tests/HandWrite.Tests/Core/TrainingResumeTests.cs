@@ -113,6 +113,40 @@ public sealed class TrainingResumeTests : IDisposable
     }
 
     [Fact]
+    public void With_no_validation_images_every_epoch_is_saved_and_the_last_one_is_kept()
+    {
+        TrainingOptions Unvalidated(string name, bool resume = false) => new()
+        {
+            DataPath = SharedMnist, ModelPath = _temp[name + "/model.hwm"], Subset = 512, Epochs = 2, Seed = 5, BatchSize = 64, ValidationSize = 0, Resume = resume,
+        };
+        var all = Unvalidated("all");
+        var outcome = Run(all);
+
+        Assert.All(outcome.History, h => Assert.True(h.IsBest && double.IsNaN(h.ValidationAccuracy) && double.IsNaN(h.ValidationLoss)));
+        Assert.Equal(2, outcome.BestEpoch);
+        Assert.True(double.IsNaN(outcome.BestValidationAccuracy));
+        // The model file holds the last epoch (the checkpoint's weights) and says it was not validated.
+        var info = ModelFile.ReadInfo(all.ModelPath);
+        Assert.Equal((2, CheckpointWeights(all.CheckpointPath).WeightsHash), (info.Epochs, info.WeightsSha256));
+        Assert.True(double.IsNaN(info.ValidationAccuracy));
+        Assert.Equal(2, File.ReadAllLines(all.MetricsCsvPath).Count(l => l.Contains(",NaN,NaN,")));
+
+        // Stopped after epoch 1 and resumed: the same last epoch as the unbroken run (the NaN history round-trips).
+        var broken = Unvalidated("all-broken");
+        RunEpochOneThenCancel(broken);
+        Assert.True(double.IsNaN(ModelFile.ReadInfo(broken.ModelPath).ValidationAccuracy));
+        var resumed = Run(Unvalidated("all-broken", resume: true));
+        Assert.Equal(2, resumed.BestEpoch);
+        Assert.Equal(info.WeightsSha256, ModelFile.ReadInfo(broken.ModelPath).WeightsSha256);
+
+        // Nothing held out: all 60,000 training images are trained on.
+        var (train, validation) = HandWrite.Core.Data.MnistDataset.LoadTraining(SharedMnist, 0, null, seed: 5);
+        using (train) using (validation) Assert.Equal((60_000, 0), (train.Count, validation.Count));
+        var negative = Throws(HandWriteErrorKind.InvalidArgument, () => Run(new TrainingOptions { DataPath = SharedMnist, ModelPath = _temp["negative/model.hwm"], ValidationSize = -1 }));
+        Assert.Contains("between 0 and 30000", negative.Message);
+    }
+
+    [Fact]
     public void Resume_without_a_checkpoint_is_NotFound()
     {
         var o = Options("none", TrainingPreset.Seed, resume: true);

@@ -113,6 +113,33 @@ public sealed class ModelCmdletTests(EngineTrainedModelFixture model)
     }
 
     [Fact]
+    public void A_run_with_no_validation_images_reports_no_validation_accuracy_rather_than_NaN()
+    {
+        var folder = TestEnvironment.NewTempFolder("unvalidated");
+        try
+        {
+            var run = PowerShellHarness.Run("""
+                param($M, $D)
+                $r = Invoke-DigitTraining -ValidationSize 0 -Subset 300 -Epochs 2 -ModelPath $M -DataPath $D -Verbose
+                $r
+                Get-DigitModel -LiteralPath $M
+                ($r | Format-Table | Out-String -Width 120) + ($r.History | Format-Table | Out-String -Width 120) + (Get-DigitModel -LiteralPath $M | Format-Table | Out-String -Width 120)
+                """, new Dictionary<string, object> { ["M"] = Path.Combine(folder, "all.hwm"), ["D"] = PowerShellHarness.MnistPath }).AssertNoErrors();
+            var (training, info, text) = (run.Output[0], run.Output[1], run.Output[2].ToString());
+            Assert.Null(training.Properties["BestValidationAccuracy"].Value);
+            Assert.Equal(2, training.Get<int>("BestEpoch"));
+            Assert.All(training.Get<PSObject[]>("History"), e => Assert.True(e.Properties["ValidationAccuracy"].Value is null && e.Get<bool>("IsBest")));
+            Assert.Null(info.Properties["ValidationAccuracy"].Value);
+            Assert.Equal(2, info.Get<int>("Epochs"));
+            Assert.DoesNotContain("NaN", text);
+            Assert.Contains("all.hwm", text);
+            Assert.Contains(run.Verbose, v => v.Contains("no validation images: the last epoch is kept"));
+            Assert.Contains(run.Verbose, v => v.StartsWith("Epoch 2/2") && v.Contains("no validation, saved"));
+        }
+        finally { Directory.Delete(folder, true); }
+    }
+
+    [Fact]
     public void Get_DigitModel_reads_files_from_Get_ChildItem_and_reports_a_corrupt_one_without_stopping()
     {
         var folder = TestEnvironment.NewTempFolder("models");
