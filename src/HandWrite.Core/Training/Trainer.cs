@@ -129,7 +129,8 @@ public static class Trainer
             catch (HandWriteException ex) { log?.Invoke($"Training curve not written: {ex.Message}"); curve = null; }
         }
 
-        var best = options.KeepsLastEpoch ? history[^1] : history.MaxBy(h => h.ValidationAccuracy)!;
+        // The epoch whose weights the model file holds: the last one marked best (with no validation, the last epoch).
+        var best = history.Last(h => h.IsBest);
         return new TrainingOutcome
         {
             ModelPath = Path.GetFullPath(options.ModelPath),
