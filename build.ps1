@@ -1,49 +1,126 @@
-#Requires -Version 7.4
+#Requires -Version 7.6
 <#
 .SYNOPSIS
-    Builds HandWrite (module and handwrite host) and, with -Test, runs the tests.
+    Builds the HandWrite module into out/HandWrite and, with -Test, runs every test: xunit for the engine (Core),
+    Pester for the module as pwsh users have it.
 .DESCRIPTION
-    Runs `dotnet build` on HandWrite.PowerShell.sln. The build assembles the importable module in
-    out/HandWrite; this script prints where it is and the Import-Module line to use it from pwsh,
-    and the command that starts the handwrite host (which has the module loaded already).
+    `dotnet build` of HandWrite.PowerShell.sln assembles the importable module in out/HandWrite and restores the
+    pinned Pester (Directory.Build.props, PesterVersion) into the NuGet cache.
+
+    -Test then runs, each in a process of its own, the xunit tests (tests/HandWrite.Tests) and the Pester tests
+    (tests/*.Tests.ps1, importing out/HandWrite). Tests keep everything inside the clone: MNIST is obtained by
+    HandWrite itself into out/test-cache/mnist (kept between runs), everything else goes to out/test-run (emptied at
+    the start); HANDWRITE_HOME, HANDWRITE_DATA and HANDWRITE_MODEL are set for the tests only. Results: xunit's TRX
+    and Pester's NUnit XML in out/test-results. The last line is the total, `N passed, N failed, N skipped`; the
+    script fails (exit code 1) when any test failed or a suite did not complete.
 .EXAMPLE
-    ./build.ps1
+    dotnet tool restore && dotnet pwsh ./build.ps1 -Test
+
+    Builds and runs every test, as README and CI do.
 .EXAMPLE
-    ./build.ps1 -Test -Filter 'FullyQualifiedName~PowerShell'
+    dotnet pwsh ./build.ps1 -Test -Suite Module -PesterPath tests/Prediction.Tests.ps1
+
+    Runs one Pester file against the freshly built module.
 #>
 [CmdletBinding()]
 param(
-    # Also run the test suite after building.
+    # Also run the tests after building.
     [switch] $Test,
     [ValidateSet('Release', 'Debug')]
     [string] $Configuration = 'Release',
-    # A dotnet test --filter expression, to run part of the tests.
-    [string] $Filter
+    # Which tests: All, Core (xunit) or Module (Pester).
+    [ValidateSet('All', 'Core', 'Module')]
+    [string] $Suite = 'All',
+    # A dotnet test --filter expression, to run part of the xunit tests.
+    [string] $Filter,
+    # Pester files or folders to run instead of tests/*.Tests.ps1.
+    [string[]] $PesterPath
 )
 
 $ErrorActionPreference = 'Stop'
-$solution = Join-Path $PSScriptRoot 'HandWrite.PowerShell.sln'
+$root = $PSScriptRoot
+$solution = Join-Path $root 'HandWrite.PowerShell.sln'
 
-if (-not (Get-Command dotnet -CommandType Application -ErrorAction SilentlyContinue)) {
+if (-not (Get-Command dotnet -CommandType Application -ErrorAction Ignore)) {
     throw 'The .NET SDK (dotnet) is not on PATH. Install .NET SDK 10 from https://dot.net and run ./build.ps1 again.'
 }
 
 dotnet build $solution -c $Configuration --nologo
 if ($LASTEXITCODE -ne 0) { throw "dotnet build failed with exit code $LASTEXITCODE; the errors are above." }
+$manifest = Join-Path $root 'out' 'HandWrite' 'HandWrite.psd1'
+if (-not (Test-Path -LiteralPath $manifest)) { throw "The build succeeded but '$manifest' is missing; run ./build.ps1 again or report a bug." }
+Write-Host "Module: $(Split-Path -Parent $manifest)    Import-Module '$manifest'"
+if (-not $Test) { return }
 
-$manifest = Join-Path $PSScriptRoot 'out' 'HandWrite' 'HandWrite.psd1'
-$hostDll = Join-Path $PSScriptRoot 'src' 'HandWrite.Host' 'bin' $Configuration 'net10.0' 'handwrite.dll'
-foreach ($built in $manifest, $hostDll) {
-    if (-not (Test-Path -LiteralPath $built)) { throw "The build succeeded but '$built' is missing; run ./build.ps1 again or report a bug." }
+# --- Tests -------------------------------------------------------------------------------------------------------
+$results = New-Item -ItemType Directory -Force -Path (Join-Path $root 'out' 'test-results')
+$run = Join-Path $root 'out' 'test-run'
+Remove-Item -LiteralPath $run -Recurse -Force -ErrorAction Ignore
+$null = New-Item -ItemType Directory -Force -Path $run
+# For the test processes only: the product's defaults pointed into the clone (never the user's home or ../shared).
+$env:HANDWRITE_HOME = Join-Path $run 'home'
+$env:HANDWRITE_DATA = Join-Path $root 'out' 'test-cache' 'mnist'
+$env:HANDWRITE_MODEL = $null
+$env:HANDWRITE_TEST_RUN = $run
+$env:NO_COLOR = '1'
+
+$counts = [ordered]@{}
+
+if ($Suite -in 'All', 'Core') {
+    $trx = Join-Path $results 'xunit.trx'
+    Remove-Item -LiteralPath $trx -ErrorAction Ignore
+    $xunitArgs = @('test', (Join-Path $root 'tests' 'HandWrite.Tests'), '-c', $Configuration, '--no-build', '--nologo',
+        '--logger', 'console;verbosity=normal', '--logger', "trx;LogFileName=$trx", '--results-directory', $results)
+    if ($Filter) { $xunitArgs += @('--filter', $Filter) }
+    dotnet @xunitArgs
+    # The TRX file's counters, not the exit code: a crashed test host leaves no file or an aborted outcome.
+    $counts.xunit = if (Test-Path -LiteralPath $trx) {
+        $summary = ([xml](Get-Content -Raw -LiteralPath $trx)).TestRun.ResultSummary
+        [pscustomobject]@{
+            Passed = [int]$summary.Counters.passed; Failed = [int]$summary.Counters.failed + [int]$summary.Counters.error
+            Skipped = [int]$summary.Counters.notExecuted; Complete = $summary.outcome -ne 'Aborted' -and $LASTEXITCODE -in 0, 1
+        }
+    } else { [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0; Complete = $false } }
 }
 
-Write-Host "Module: $(Split-Path -Parent $manifest)"
-Write-Host "Use it from pwsh:  Import-Module '$manifest'"
-Write-Host "Or run the host:   dotnet '$hostDll' -Command 'Invoke-DigitTraining | Test-DigitModel'"
-
-if ($Test) {
-    $testArgs = @('test', $solution, '-c', $Configuration, '--no-build', '--nologo')
-    if ($Filter) { $testArgs += @('--filter', $Filter) }
-    dotnet @testArgs
-    if ($LASTEXITCODE -ne 0) { throw "Tests failed (dotnet test exit code $LASTEXITCODE); see the failures above." }
+if ($Suite -in 'All', 'Module') {
+    $pesterVersion = ([xml](Get-Content -Raw (Join-Path $root 'Directory.Build.props'))).Project.PropertyGroup.PesterVersion | Where-Object { $_ } | Select-Object -First 1
+    $packages = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { (dotnet nuget locals global-packages --list) -replace '^global-packages:\s*', '' }
+    $pester = Join-Path $packages.Trim() 'pester' $pesterVersion 'tools' 'Pester.psd1'
+    if (-not (Test-Path -LiteralPath $pester)) { throw "Pester $pesterVersion is not at '$pester': the build restores it (tests/HandWrite.Tests, PackageDownload); run ./build.ps1 again." }
+    $paths = if ($PesterPath) { $PesterPath | ForEach-Object { (Resolve-Path $_).Path } } else { Join-Path $root 'tests' }
+    $nunit = Join-Path $results 'pester.xml'
+    $summaryFile = Join-Path $results 'pester-summary.json'
+    Remove-Item -LiteralPath $nunit, $summaryFile -ErrorAction Ignore
+    # A pwsh of its own, so a test that crashes its process cannot take this script with it.
+    $pesterScript = {
+        param($Pester, $Paths, $NUnit, $SummaryFile)
+        Import-Module $Pester
+        $config = New-PesterConfiguration
+        $config.Run.Path = $Paths
+        $config.Run.PassThru = $true
+        $config.Output.Verbosity = 'Detailed'
+        $config.TestResult.Enabled = $true
+        $config.TestResult.OutputFormat = 'NUnitXml'
+        $config.TestResult.OutputPath = $NUnit
+        $result = Invoke-Pester -Configuration $config
+        [pscustomobject]@{
+            Passed = $result.PassedCount; Failed = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount
+            Skipped = $result.SkippedCount + $result.NotRunCount; Complete = $true
+        } | ConvertTo-Json | Set-Content -LiteralPath $SummaryFile
+    }
+    & (Join-Path $PSHOME 'pwsh') -NoProfile -NonInteractive -Command $pesterScript -args $pester, $paths, $nunit, $summaryFile
+    $counts.Pester = if (Test-Path -LiteralPath $summaryFile) { Get-Content -Raw -LiteralPath $summaryFile | ConvertFrom-Json }
+                     else { [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0; Complete = $false } }
 }
+
+$total = [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0 }
+Write-Host ''
+foreach ($name in $counts.Keys) {
+    $c = $counts[$name]
+    $note = if ($c.Complete) { '' } else { ' (the run did not complete: see above)' }
+    Write-Host "${name}: $($c.Passed) passed, $($c.Failed) failed, $($c.Skipped) skipped$note"
+    $total.Passed += $c.Passed; $total.Failed += $c.Failed; $total.Skipped += $c.Skipped
+}
+Write-Host "$($total.Passed) passed, $($total.Failed) failed, $($total.Skipped) skipped"
+if ($total.Failed -gt 0 -or @($counts.Values | Where-Object { -not $_.Complete }).Count -gt 0) { exit 1 }

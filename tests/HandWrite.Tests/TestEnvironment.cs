@@ -1,3 +1,5 @@
+using HandWrite.Core.Data;
+
 namespace HandWrite.Tests;
 
 /// <summary>Where tests find the repository and the real MNIST files.</summary>
@@ -6,18 +8,15 @@ public static class TestEnvironment
     /// <summary>The folder holding HandWrite.PowerShell.sln, found by walking up from the test binaries.</summary>
     public static string RepoRoot { get; } = FindRepoRoot();
 
+    static readonly Lazy<string> Mnist = new(() => MnistDownloader.EnsureDownloaded(
+        Path.Combine(RepoRoot, "out", "test-cache", "mnist"), null, null, CancellationToken.None));
+
     /// <summary>
-    /// The real MNIST files: $HANDWRITE_DATA when set, else ../shared/mnist beside the checkout (as on
-    /// the developers' machines and in CI). Tests on MNIST use the real files, never synthetic stand-ins.
+    /// The real MNIST files, obtained the product's own way (<see cref="MnistDownloader"/>: mirror, then npm) into
+    /// out/test-cache/mnist on first use and kept there between runs, so a clone needs nothing beside it. Tests on
+    /// MNIST use the real files, never synthetic stand-ins.
     /// </summary>
-    public static string MnistFolder { get; } =
-        Environment.GetEnvironmentVariable("HANDWRITE_DATA") is { Length: > 0 } data ? Path.GetFullPath(data)
-        : Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "mnist"));
-
-    public static string WildDigitsFolder { get; } = Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "wild-digits"));
-
-    /// <summary>The assembled module, as users import it.</summary>
-    public static string ModuleManifest => Path.Combine(RepoRoot, "out", "HandWrite", "HandWrite.psd1");
+    public static string MnistFolder => Mnist.Value;
 
     static string FindRepoRoot()
     {

@@ -1,5 +1,12 @@
+// Explicit usings and #nullable: tests/Support/HandWrite.TestSupport.psm1 compiles this file with Add-Type too,
+// which has neither implicit usings nor the project's nullable context.
+#nullable enable
+using System;
 using System.Buffers.Binary;
+using System.Collections.Generic;
+using System.IO;
 using System.IO.Compression;
+using System.Linq;
 using System.Text;
 
 namespace HandWrite.Tests.Imaging;
