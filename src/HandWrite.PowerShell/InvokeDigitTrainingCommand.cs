@@ -86,7 +86,7 @@ public sealed class InvokeDigitTrainingCommand : HandWriteCmdlet
         }
         catch (HandWriteException ex)
         {
-            ThrowCoreFailure(ex, "Training", modelPath);
+            ThrowCoreFailure(ex, "Training", ex.Target ?? modelPath);
             return;
         }
         WriteProgress(new ProgressRecord(BatchActivityId, "Epoch", "Done") { ParentActivityId = EpochActivityId, RecordType = ProgressRecordType.Completed });

@@ -44,7 +44,15 @@ public sealed class MeasureDigitModelCommand : HandWriteCmdlet
             ModelPath = ResolveOptionalPath(ModelPath),
             SamplePng = ResolveOptionalPath(SamplePath),
             Threads = Threads,
+            // The cold start is a new process of this pwsh importing this module.
+            Pwsh = SessionState.PSVariable.GetValue("PSHOME") is string home ? System.IO.Path.Combine(home, OperatingSystem.IsWindows() ? "pwsh.exe" : "pwsh") : null,
+            ModuleManifest = MyInvocation.MyCommand.Module?.Path,
         };
+        // Minutes of measuring must not end in "not found": the files named are checked first.
+        foreach (var (path, subject) in new[] { (options.ModelPath, "Model"), (options.SamplePng, "Image") })
+            if (path is not null && !File.Exists(path))
+                ThrowCoreFailure(new HandWriteException($"'{path}' does not exist. Give the path of an existing file, or leave the parameter out.",
+                    HandWriteErrorKind.NotFound, target: path), subject, path);
         try
         {
             var result = RunWithRelay(relay => ModelBenchmark.Run(options,

@@ -23,8 +23,11 @@ public sealed class BenchmarkOptions
     public string? SamplePng { get; init; }
     /// <summary>libtorch intra-op threads for the run, set for the benchmark's own thread only (other work in the process keeps its count); null keeps the current setting.</summary>
     public int? Threads { get; init; }
-    /// <summary>The handwrite host executable for the cold-start figure; null looks beside HandWrite.Core.dll, and skips it if none is there.</summary>
-    public string? HostPath { get; init; }
+    /// <summary>The pwsh that times the cold start (a new process imports <see cref="ModuleManifest"/> and predicts one
+    /// image); null, or a file that is not there, skips that figure with a note.</summary>
+    public string? Pwsh { get; init; }
+    /// <summary>The module manifest the cold start imports.</summary>
+    public string? ModuleManifest { get; init; }
 }
 
 /// <summary>Speed of this machine for HandWrite: the matmul ceiling, training, evaluation and single-image prediction.</summary>

@@ -93,7 +93,7 @@ public static class ModelBenchmark
             var latency = PredictionLatency(modelPath, samplePng, predictions, ct);
 
             progress?.Report("Cold start");
-            double coldStart = ColdStart(options.HostPath, options.Threads, modelPath, samplePng, notes, ct);
+            double coldStart = ColdStart(options.Pwsh, options.ModuleManifest, options.Threads, modelPath, samplePng, notes, ct);
 
             long trainFlops = NetworkCost.TrainingFlopsPerImage, forwardFlops = NetworkCost.ForwardFlopsPerImage;
             return new BenchmarkResult
@@ -309,33 +309,33 @@ public static class ModelBenchmark
         return new Latency(Timing.Percentile(total, 0.5), Timing.Percentile(total, 0.99), Timing.Median(decode), Timing.Median(preprocess), Timing.Median(forward));
     }
 
-    /// <summary>Seconds for a fresh host process to import the module and predict one image; NaN (with a note) without a host.</summary>
-    static double ColdStart(string? hostPath, int? threads, string modelPath, string png, List<string> notes, CancellationToken ct)
+    /// <summary>Seconds for a new pwsh process to start, import the module and predict one image; NaN (with a note) without pwsh.</summary>
+    static double ColdStart(string? pwsh, string? manifest, int? threads, string modelPath, string png, List<string> notes, CancellationToken ct)
     {
-        var host = hostPath ?? Path.Combine(AppContext.BaseDirectory, OperatingSystem.IsWindows() ? "handwrite.exe" : "handwrite");
-        if (!File.Exists(host))
+        if (pwsh is null || manifest is null || !File.Exists(pwsh))
         {
-            notes.Add($"Cold start not measured: no handwrite host at {host}.");
+            notes.Add($"Cold start not measured: no pwsh at {pwsh ?? "(none given)"}.");
             return double.NaN;
         }
-        var psi = new ProcessStartInfo(host) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { "-NoProfile", "-Command", $"Get-DigitPrediction -LiteralPath '{png.Replace("'", "''")}' -ModelPath '{modelPath.Replace("'", "''")}' | Out-Null" })
+        static string Quote(string s) => "'" + s.Replace("'", "''") + "'";
+        var psi = new ProcessStartInfo(pwsh) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in new[] { "-NoProfile", "-NonInteractive", "-Command", $"Import-Module {Quote(manifest)}; Get-DigitPrediction -LiteralPath {Quote(png)} -ModelPath {Quote(modelPath)} | Out-Null" })
             psi.ArgumentList.Add(arg);
         if (threads is { } n) psi.Environment["OMP_NUM_THREADS"] = psi.Environment["MKL_NUM_THREADS"] = n.ToString(CultureInfo.InvariantCulture);
         var clock = Stopwatch.StartNew();
         using var process = Process.Start(psi);
-        if (process is null) { notes.Add($"Cold start not measured: {host} did not start."); return double.NaN; }
+        if (process is null) { notes.Add($"Cold start not measured: {pwsh} did not start."); return double.NaN; }
         var stderr = process.StandardError.ReadToEndAsync(ct);
         _ = process.StandardOutput.ReadToEndAsync(ct);
         if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
         {
             process.Kill(entireProcessTree: true);
-            notes.Add("Cold start not measured: the host took over 2 minutes.");
+            notes.Add("Cold start not measured: pwsh took over 2 minutes.");
             return double.NaN;
         }
         if (process.ExitCode != 0)
         {
-            notes.Add($"Cold start not measured: the host exited with {process.ExitCode}: {stderr.Result.Trim()}");
+            notes.Add($"Cold start not measured: pwsh exited with {process.ExitCode}: {stderr.Result.Trim()}");
             return double.NaN;
         }
         return clock.Elapsed.TotalSeconds;

@@ -38,8 +38,6 @@ public class NetworkCostTests
 
 public class ModelBenchmarkTests
 {
-    const string SharedMnist = "/work/shared/mnist";
-
     static bool Positive(double x) => double.IsFinite(x) && x > 0;
 
     [Fact]
@@ -48,8 +46,8 @@ public class ModelBenchmarkTests
         var progress = new List<string>();
         var result = ModelBenchmark.Run(new BenchmarkOptions
         {
-            Quick = true, DataPath = SharedMnist, TrainImages = 128, EvalImages = 64, Predictions = 3, Repeats = 1, MatmulSize = 128,
-            HostPath = Path.Combine(Path.GetTempPath(), "no-such-handwrite-host"),
+            Quick = true, DataPath = TestEnvironment.MnistFolder, TrainImages = 128, EvalImages = 64, Predictions = 3, Repeats = 1, MatmulSize = 128,
+            Pwsh = Path.Combine(Path.GetTempPath(), "no-such-pwsh"),
         }, new SynchronousProgress(progress), CancellationToken.None);
 
         Assert.All(new[]
@@ -83,7 +81,7 @@ public class ModelBenchmarkTests
     public void Invalid_sizes_are_refused_before_any_work()
     {
         var ex = Assert.Throws<HandWrite.Core.HandWriteException>(() =>
-            ModelBenchmark.Run(new BenchmarkOptions { Quick = true, DataPath = SharedMnist, TrainImages = 0 }, null, CancellationToken.None));
+            ModelBenchmark.Run(new BenchmarkOptions { Quick = true, DataPath = TestEnvironment.MnistFolder, TrainImages = 0 }, null, CancellationToken.None));
         Assert.Equal(HandWrite.Core.HandWriteErrorKind.InvalidArgument, ex.Kind);
         Assert.Contains("TrainImages", ex.Message);
     }
@@ -94,7 +92,7 @@ public class ModelBenchmarkTests
         using var cts = new CancellationTokenSource();
         cts.Cancel();
         Assert.ThrowsAny<OperationCanceledException>(() =>
-            ModelBenchmark.Run(new BenchmarkOptions { Quick = true, DataPath = SharedMnist, MatmulSize = 64 }, null, cts.Token));
+            ModelBenchmark.Run(new BenchmarkOptions { Quick = true, DataPath = TestEnvironment.MnistFolder, MatmulSize = 64 }, null, cts.Token));
     }
 
     [Fact]

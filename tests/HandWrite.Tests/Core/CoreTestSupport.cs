@@ -7,9 +7,6 @@ namespace HandWrite.Tests.Core;
 /// <summary>Shared fixtures for the Core reliability tests.</summary>
 internal static class CoreTestSupport
 {
-    /// <summary>The real MNIST files (read-only).</summary>
-    public static string SharedMnist => TestEnvironment.MnistFolder;
-
     public static string Sha256(ReadOnlySpan<byte> bytes) => Convert.ToHexString(SHA256.HashData(bytes)).ToLowerInvariant();
 
     /// <summary>Asserts that <paramref name="action"/> throws a HandWriteException of <paramref name="kind"/> and returns it.</summary>

