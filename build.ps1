@@ -29,7 +29,11 @@ param(
     # Also run the tests after building.
     [switch] $Test,
     # Also write the installable package, out/packages/HandWrite.<version>.nupkg (without libtorch: see README, Install).
+    # -Test writes it too, for the package test.
     [switch] $Package,
+    # Retrain the model that ships with the module by README's recipe (Invoke-DigitTraining with its defaults), test it on
+    # the MNIST test set, and write module/HandWrite.default.hwm with its note (.provenance.json). About 10 minutes.
+    [switch] $DefaultModel,
     [ValidateSet('Release', 'Debug')]
     [string] $Configuration = 'Release',
     # Which tests: All, Core (xunit) or Module (Pester).
@@ -55,7 +59,31 @@ $manifest = Join-Path $root 'out' 'HandWrite' 'HandWrite.psd1'
 if (-not (Test-Path -LiteralPath $manifest)) { throw "The build succeeded but '$manifest' is missing; run ./build.ps1 again or report a bug." }
 Write-Host "Module: $(Split-Path -Parent $manifest)    Import-Module '$manifest'"
 
-if ($Package) {
+if ($DefaultModel) {
+    $work = Join-Path $root 'out' 'default-model'
+    Remove-Item -LiteralPath $work -Recurse -Force -ErrorAction Ignore
+    & (Join-Path $PSHOME 'pwsh') -NoProfile -NonInteractive -Command {
+        param($Manifest, $Work, $ModuleSource)
+        $ErrorActionPreference = 'Stop'
+        Import-Module $Manifest
+        $trained = Invoke-DigitTraining -ModelPath (Join-Path $Work 'HandWrite.default.hwm') -Verbose
+        $test = $trained | Test-DigitModel
+        $test | Format-Table | Out-Host
+        $model = Get-DigitModel -LiteralPath $trained.ModelPath
+        foreach ($folder in $ModuleSource, (Split-Path $Manifest)) {
+            Copy-Item -LiteralPath $model.Path -Destination $folder
+            [pscustomobject]@{
+                WeightsSha256 = $model.WeightsSha256
+                Recipe        = "Invoke-DigitTraining with its defaults ($($model.Preset) preset, $($trained.History.Count) epochs, seed $($model.Seed); best epoch $($trained.BestEpoch) by validation)"
+                TestAccuracy  = $test.Accuracy
+                Measured      = "Test-DigitModel on the $($test.Count) MNIST test images"
+            } | ConvertTo-Json | Set-Content -LiteralPath (Join-Path $folder 'HandWrite.default.provenance.json')
+        }
+    } -args $manifest, $work, (Join-Path $root 'module')
+    if ($LASTEXITCODE -ne 0) { throw "Training the default model failed (exit code $LASTEXITCODE); the errors are above." }
+}
+
+if ($Package -or $Test) {
     # The package is the built module less libtorch's own files, which TorchSharp-cpu's libtorch package holds.
     $props = [xml](Get-Content -Raw (Join-Path $root 'Directory.Build.props'))
     $libtorchId = $props.Project.PropertyGroup.LibTorchPackageId | Where-Object { $_ } | Select-Object -First 1
