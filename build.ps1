@@ -13,6 +13,8 @@
     the start); HANDWRITE_HOME, HANDWRITE_DATA and HANDWRITE_MODEL are set for the tests only. Results: xunit's TRX
     and Pester's NUnit XML in out/test-results. The last line is the total, `N passed, N failed, N skipped`; the
     script fails (exit code 1) when any test failed or a suite did not complete.
+    -Package writes out/packages/HandWrite.<version>.nupkg with Publish-PSResource to a folder repository: the module
+    without libtorch's native libraries (an installed module fetches them on first use, verified by SHA-512).
 .EXAMPLE
     dotnet tool restore && dotnet pwsh ./build.ps1 -Test
 
@@ -26,6 +28,12 @@
 param(
     # Also run the tests after building.
     [switch] $Test,
+    # Also write the installable package, out/packages/HandWrite.<version>.nupkg (without libtorch: see README, Install).
+    # -Test writes it too, for the package test.
+    [switch] $Package,
+    # Retrain the model that ships with the module by README's recipe (Invoke-DigitTraining with its defaults), test it on
+    # the MNIST test set, and write module/HandWrite.default.hwm with its note (.provenance.json). About 10 minutes.
+    [switch] $DefaultModel,
     [ValidateSet('Release', 'Debug')]
     [string] $Configuration = 'Release',
     # Which tests: All, Core (xunit) or Module (Pester).
@@ -50,6 +58,56 @@ if ($LASTEXITCODE -ne 0) { throw "dotnet build failed with exit code $LASTEXITCO
 $manifest = Join-Path $root 'out' 'HandWrite' 'HandWrite.psd1'
 if (-not (Test-Path -LiteralPath $manifest)) { throw "The build succeeded but '$manifest' is missing; run ./build.ps1 again or report a bug." }
 Write-Host "Module: $(Split-Path -Parent $manifest)    Import-Module '$manifest'"
+
+if ($DefaultModel) {
+    $work = Join-Path $root 'out' 'default-model'
+    Remove-Item -LiteralPath $work -Recurse -Force -ErrorAction Ignore
+    & (Join-Path $PSHOME 'pwsh') -NoProfile -NonInteractive -Command {
+        param($Manifest, $Work, $ModuleSource)
+        $ErrorActionPreference = 'Stop'
+        Import-Module $Manifest
+        $trained = Invoke-DigitTraining -ModelPath (Join-Path $Work 'HandWrite.default.hwm') -Verbose
+        $test = $trained | Test-DigitModel
+        $test | Format-Table | Out-Host
+        $model = Get-DigitModel -LiteralPath $trained.ModelPath
+        foreach ($folder in $ModuleSource, (Split-Path $Manifest)) {
+            Copy-Item -LiteralPath $model.Path -Destination $folder
+            [pscustomobject]@{
+                WeightsSha256 = $model.WeightsSha256
+                Recipe        = "Invoke-DigitTraining with its defaults ($($model.Preset) preset, $($trained.History.Count) epochs, seed $($model.Seed); best epoch $($trained.BestEpoch) by validation)"
+                TestAccuracy  = $test.Accuracy
+                Measured      = "Test-DigitModel on the $($test.Count) MNIST test images"
+            } | ConvertTo-Json | Set-Content -LiteralPath (Join-Path $folder 'HandWrite.default.provenance.json')
+        }
+    } -args $manifest, $work, (Join-Path $root 'module')
+    if ($LASTEXITCODE -ne 0) { throw "Training the default model failed (exit code $LASTEXITCODE); the errors are above." }
+}
+
+if ($Package -or $Test) {
+    # The package is the built module less libtorch's own files, which TorchSharp-cpu's libtorch package holds.
+    $props = [xml](Get-Content -Raw (Join-Path $root 'Directory.Build.props'))
+    $libtorchId = $props.Project.PropertyGroup.LibTorchPackageId | Where-Object { $_ } | Select-Object -First 1
+    $libtorchVersion = $props.Project.PropertyGroup.LibTorchPackageVersion | Where-Object { $_ } | Select-Object -First 1
+    $packagesRoot = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { ((dotnet nuget locals global-packages --list) -replace '^global-packages:\s*', '').Trim() }
+    $libtorchFiles = @(Get-ChildItem (Join-Path $packagesRoot $libtorchId.ToLowerInvariant() $libtorchVersion 'runtimes' 'linux-x64' 'native') -File).Name
+    if ($libtorchFiles.Count -eq 0) { throw "No $libtorchId $libtorchVersion in '$packagesRoot': run dotnet restore." }
+    $staging = Join-Path $root 'out' 'package' 'HandWrite'
+    Remove-Item -LiteralPath (Split-Path $staging) -Recurse -Force -ErrorAction Ignore
+    $null = New-Item -ItemType Directory -Force -Path $staging
+    Get-ChildItem -LiteralPath (Split-Path -Parent $manifest) | Where-Object Name -NotIn $libtorchFiles |
+        Copy-Item -Destination $staging -Recurse
+    $packages = New-Item -ItemType Directory -Force -Path (Join-Path $root 'out' 'packages')
+    $repository = "HandWriteBuild$PID"
+    Register-PSResourceRepository -Name $repository -Uri $packages.FullName -Trusted
+    try {
+        Publish-PSResource -Path $staging -Repository $repository -SkipDependenciesCheck
+    } finally {
+        Unregister-PSResourceRepository -Name $repository
+    }
+    $version = (Import-PowerShellDataFile -LiteralPath $manifest).ModuleVersion
+    $nupkg = Get-Item -LiteralPath (Join-Path $packages "HandWrite.$version.nupkg")
+    Write-Host ("Package: {0} ({1:N1} MB)" -f $nupkg.FullName, ($nupkg.Length / 1MB))
+}
 if (-not $Test) { return }
 
 # --- Tests -------------------------------------------------------------------------------------------------------

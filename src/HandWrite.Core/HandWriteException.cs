@@ -10,6 +10,7 @@ public enum HandWriteErrorKind
     ResourceUnavailable, // data could not be obtained (network, npm)
     NotInstalled,     // the native runtime cannot load
     LimitsExceeded,   // input larger than we accept (decompression bombs, lying headers)
+    WriteFailed,      // a write could not complete (a full disk)
     Canceled,
 }
 

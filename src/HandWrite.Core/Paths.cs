@@ -19,7 +19,21 @@ public static class Paths
     public static string DefaultDataDirectory =>
         Environment.GetEnvironmentVariable(DataPathVariable) is { Length: > 0 } data ? data : Path.Combine(HomeDirectory, "mnist");
 
-    /// <summary>The model every cmdlet uses unless -ModelPath says otherwise: $HANDWRITE_MODEL, else HomeDirectory/handwrite.hwm.</summary>
+    /// <summary>Where training writes unless -ModelPath says otherwise, and the user's own model: $HANDWRITE_MODEL, else HomeDirectory/handwrite.hwm.</summary>
     public static string DefaultModelPath =>
         Environment.GetEnvironmentVariable(ModelPathVariable) is { Length: > 0 } model ? model : Path.Combine(HomeDirectory, "handwrite.hwm");
+
+    /// <summary>The model shipped with the module (trained by README's recipe), beside HandWrite.Core.dll; absent in a build without it.</summary>
+    public static string ShippedModelPath => Path.Combine(Path.GetDirectoryName(typeof(Paths).Assembly.Location)!, ShippedModelFileName);
+
+    public const string ShippedModelFileName = "HandWrite.default.hwm";
+
+    /// <summary>
+    /// The model cmdlets read unless -ModelPath says otherwise: $HANDWRITE_MODEL, else the user's own model when it
+    /// exists, else the shipped one when it exists, else the user's path (whose absence the error then names).
+    /// </summary>
+    public static string ModelToRead =>
+        Environment.GetEnvironmentVariable(ModelPathVariable) is { Length: > 0 } ? DefaultModelPath
+        : File.Exists(DefaultModelPath) || !File.Exists(ShippedModelPath) ? DefaultModelPath
+        : ShippedModelPath;
 }

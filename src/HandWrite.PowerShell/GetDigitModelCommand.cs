@@ -31,6 +31,9 @@ public sealed class GetDigitModelCommand : HandWriteCmdlet
     [Parameter(Mandatory = true, ParameterSetName = InputObjectSet, ValueFromPipeline = true)]
     public ModelInfo[] InputObject { get; set; } = [];
 
+    // Reading a model checks its layout against the network, which needs libtorch (fetched on an installed module's first use).
+    protected override void BeginProcessing() => EnsureTorchRuntime();
+
     protected override void ProcessRecord()
     {
         if (ParameterSetName == LiteralPathSet)

@@ -59,6 +59,7 @@ public sealed class GetDigitPredictionCommand : HandWriteCmdlet
     protected override void BeginProcessing()
     {
         var modelPaths = ResolveModelPaths(ModelPath);
+        EnsureTorchRuntime();
         try
         {
             predictor = DigitPredictor.For(modelPaths);

@@ -3,6 +3,7 @@ using System.Collections.ObjectModel;
 using System.Management.Automation;
 using HandWrite.Core;
 using HandWrite.Core.Data;
+using HandWrite.Core.Native;
 using Microsoft.PowerShell.Commands;
 
 namespace HandWrite.PowerShell;
@@ -105,9 +106,33 @@ public abstract class HandWriteCmdlet : PSCmdlet
     protected void WriteNotFound(string target, string subject, string message) =>
         WriteError(HandWriteErrors.From(new HandWriteException(message, HandWriteErrorKind.NotFound, target: target), subject, target));
 
-    /// <summary>The model path the user gave, else $HANDWRITE_MODEL, else the per-user default.</summary>
+    /// <summary>The model to read: the path the user gave, else $HANDWRITE_MODEL, else the user's own model, else the one shipped with the module.</summary>
     protected string ResolveModelPath(string? modelPath) =>
-        string.IsNullOrEmpty(modelPath) ? Paths.DefaultModelPath : ResolveLiteralPath(modelPath);
+        string.IsNullOrEmpty(modelPath) ? Paths.ModelToRead : ResolveLiteralPath(modelPath);
+
+    const int RuntimeActivityId = 5;
+
+    /// <summary>
+    /// Makes libtorch loadable before a cmdlet's work: on an installed module's first use that downloads it once per user,
+    /// with a progress bar (Ctrl+C stops it); a failure terminates the cmdlet with one error saying what to do.
+    /// </summary>
+    protected void EnsureTorchRuntime()
+    {
+        try
+        {
+            RunWithRelay(relay =>
+            {
+                TorchRuntime.EnsureInitialized((status, percent) => relay.Progress(
+                    new ProgressRecord(RuntimeActivityId, "Installing libtorch for HandWrite", status) { PercentComplete = Math.Clamp(percent, -1, 100) }), CancellationToken);
+                return true;
+            });
+        }
+        catch (HandWriteException ex)
+        {
+            ThrowCoreFailure(ex, "Runtime");
+        }
+        WriteProgress(new ProgressRecord(RuntimeActivityId, "Installing libtorch for HandWrite", "Done") { RecordType = ProgressRecordType.Completed });
+    }
 
     /// <summary>The model paths the user gave (several: an ensemble), else the one default model.</summary>
     protected string[] ResolveModelPaths(string[]? modelPaths) =>

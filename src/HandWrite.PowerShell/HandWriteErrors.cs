@@ -15,6 +15,7 @@ internal static class HandWriteErrors
         HandWriteErrorKind.ResourceUnavailable => ErrorCategory.ResourceUnavailable,
         HandWriteErrorKind.NotInstalled => ErrorCategory.NotInstalled,
         HandWriteErrorKind.LimitsExceeded => ErrorCategory.LimitsExceeded,
+        HandWriteErrorKind.WriteFailed => ErrorCategory.WriteError,
         HandWriteErrorKind.Canceled => ErrorCategory.OperationStopped,
         _ => ErrorCategory.NotSpecified,
     };

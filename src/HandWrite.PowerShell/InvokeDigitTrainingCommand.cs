@@ -55,7 +55,8 @@ public sealed class InvokeDigitTrainingCommand : HandWriteCmdlet
 
     protected override void EndProcessing()
     {
-        var modelPath = ResolveModelPath(ModelPath);
+        // Where the model is written: the user's own default, never the model shipped with the module.
+        var modelPath = string.IsNullOrEmpty(ModelPath) ? Paths.DefaultModelPath : ResolveLiteralPath(ModelPath);
         var options = new TrainingOptions
         {
             Epochs = Epochs,
@@ -73,6 +74,7 @@ public sealed class InvokeDigitTrainingCommand : HandWriteCmdlet
         var action = string.Format(CultureInfo.InvariantCulture, "Train {0} epoch(s) ({1} preset{2}) and write the model",
             Epochs, Preset, Resume ? ", resuming" : "");
         if (!ShouldProcess(modelPath, action)) return;
+        EnsureTorchRuntime();
 
         TrainingOutcome outcome;
         try

@@ -37,6 +37,7 @@ public sealed class MeasureDigitModelCommand : HandWriteCmdlet
 
     protected override void EndProcessing()
     {
+        EnsureTorchRuntime();
         var options = new BenchmarkOptions
         {
             Quick = Quick.IsPresent,

@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using HandWrite.Core.Evaluation;
 using HandWrite.Core.Imaging;
+using HandWrite.Core.Model;
 using HandWrite.Core.Training;
 using CoreModelInfo = HandWrite.Core.Model.ModelInfo;
 
@@ -237,6 +238,8 @@ public sealed class ModelInfo
         Path = i.Path; Architecture = i.Architecture; ParameterCount = i.ParameterCount; Epochs = i.Epochs; Seed = i.Seed;
         ValidationAccuracy = Validation.Measured(i.ValidationAccuracy); TrainedAt = i.TrainedAt; WeightsSha256 = i.WeightsSha256;
         FormatVersion = i.FormatVersion; Preset = i.Preset; FileSize = i.FileSize;
+        var provenance = ModelProvenance.For(i.Path, i.WeightsSha256);
+        Recipe = provenance?.Recipe; TestAccuracy = provenance?.TestAccuracy; TestAccuracyMeasured = provenance?.Measured;
     }
 
     public string Path { get; }
@@ -255,4 +258,10 @@ public sealed class ModelInfo
     public int FormatVersion { get; }
     public string Preset { get; }
     public long FileSize { get; }
+    /// <summary>How the model was trained, from the note beside it (the shipped model has one); $null for other models.</summary>
+    public string? Recipe { get; }
+    /// <summary>Its MNIST test accuracy, measured once when it was made (the note beside it); $null for other models.</summary>
+    public double? TestAccuracy { get; }
+    /// <summary>How TestAccuracy was measured.</summary>
+    public string? TestAccuracyMeasured { get; }
 }

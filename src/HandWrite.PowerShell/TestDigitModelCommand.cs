@@ -36,6 +36,7 @@ public sealed class TestDigitModelCommand : HandWriteCmdlet
         // Several paths given at once are one ensemble (softmax averaged); piped models are tested one by one.
         var modelPaths = ResolveModelPaths(ModelPath);
         var modelPath = string.Join(", ", modelPaths);
+        EnsureTorchRuntime();
         EvaluationReport report;
         try
         {

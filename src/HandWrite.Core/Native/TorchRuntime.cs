@@ -16,43 +16,112 @@ public static class TorchRuntime
     const string GlueLibrary = "libLibTorchSharp.so";
 
     static readonly object Gate = new();
-    static Exception? failure;
+    static HandWriteException? failure;
     static bool ready;
 
     /// <summary>What was done to make TorchSharp load here (for diagnostics and tests).</summary>
     public static string LoadFix { get; private set; } = "none";
 
-    public static void EnsureInitialized()
+    /// <param name="report">Progress of a first-use download of libtorch: (status, percent or -1).</param>
+    public static void EnsureInitialized(Action<string, int>? report = null, CancellationToken ct = default)
     {
         lock (Gate)
         {
             if (ready) return;
-            if (failure is not null) throw new HandWriteException(failure.Message, HandWriteErrorKind.NotInstalled, failure);
+            if (failure is not null) throw failure;
             try
             {
-                Initialize();
+                Initialize(report, ct);
                 ready = true;
+            }
+            catch (HandWriteException ex) when (ex.Kind is HandWriteErrorKind.Canceled or HandWriteErrorKind.ResourceUnavailable or HandWriteErrorKind.WriteFailed)
+            {
+                throw; // the next command may succeed (network back, space freed): not remembered
+            }
+            catch (HandWriteException ex)
+            {
+                failure = ex;
+                throw;
+            }
+            catch (Exception ex) when (ex is DllNotFoundException or NotSupportedException or TypeInitializationException or BadImageFormatException)
+            {
+                failure = new HandWriteException(LoadFailure(ex), HandWriteErrorKind.NotInstalled, ex);
+                throw failure;
             }
             catch (Exception ex)
             {
-                failure = ex;
-                throw new HandWriteException(ex.Message, HandWriteErrorKind.NotInstalled, ex);
+                failure = new HandWriteException(ex.Message, HandWriteErrorKind.NotInstalled, ex);
+                throw failure;
             }
         }
     }
 
-    static void Initialize()
+    static void Initialize(Action<string, int>? report, CancellationToken ct)
     {
-        if (OperatingSystem.IsLinux())
+        if (UnsupportedPlatformReason(RuntimeInformation.IsOSPlatform(OSPlatform.Linux) ? "linux" : RuntimeInformation.IsOSPlatform(OSPlatform.OSX) ? "osx" : RuntimeInformation.IsOSPlatform(OSPlatform.Windows) ? "windows" : "other",
+                RuntimeInformation.ProcessArchitecture, IsMusl()) is { } unsupported)
+            throw new HandWriteException(unsupported, HandWriteErrorKind.NotInstalled);
+        // libtorch prints "Could not initialize NNPACK!" on every convolution on CPUs NNPACK does
+        // not support; raising c10's log level before libtorch loads keeps users from seeing it.
+        setenv("TORCH_CPP_LOG_LEVEL", "ERROR", 1);
+        var torchDir = Path.GetDirectoryName(typeof(TorchSharp.torch).Assembly.Location)!;
+        if (!File.Exists(Path.Combine(torchDir, "libtorch_cpu.so")))
         {
-            // libtorch prints "Could not initialize NNPACK!" on every convolution on CPUs NNPACK does
-            // not support; raising c10's log level before libtorch loads keeps users from seeing it.
-            setenv("TORCH_CPP_LOG_LEVEL", "ERROR", 1);
-            if (!SystemLibStdCxxHas(Symbol, Version)) PatchGlueLibrary();
+            // An installed package: libtorch comes from the per-user runtime folder, loaded by full path so that the glue
+            // library's dependencies (libtorch.so, libc10.so, libtorch_cpu.so) are already there when TorchSharp loads it.
+            var package = LibTorchRuntime.Recorded ?? throw new HandWriteException(
+                $"libtorch is missing beside {torchDir} and this build of HandWrite records no libtorch package to fetch. Rebuild HandWrite (./build.ps1) or reinstall it.",
+                HandWriteErrorKind.NotInstalled, target: torchDir);
+            var folder = LibTorchRuntime.Ensure(package, LibTorchRuntime.DefaultRoot, LibTorchRuntime.DefaultSource, report, ct);
+            foreach (var library in LibTorchRuntime.Libraries)
+            {
+                var path = Path.Combine(folder, library);
+                triedPaths.Add(path);
+                if (dlopen(path, RTLD_NOW | RTLD_GLOBAL) == IntPtr.Zero)
+                    throw new DllNotFoundException($"{path}: {Marshal.PtrToStringAnsi(dlerror())}");
+            }
         }
+        if (!SystemLibStdCxxHas(Symbol, Version)) PatchGlueLibrary(torchDir);
+        triedPaths.Add(Path.Combine(torchDir, GlueLibrary));
         // Touch torch so a failure surfaces here, with our message, not deep inside a cmdlet.
         _ = TorchSharp.torch.get_num_threads();
         DisableNnpack();
+    }
+
+    static readonly List<string> triedPaths = [];
+
+    /// <summary>
+    /// Null where HandWrite runs (Linux x64 with glibc); otherwise the one sentence a user of that platform reads.
+    /// <paramref name="os"/> is linux, osx, windows or other.
+    /// </summary>
+    internal static string? UnsupportedPlatformReason(string os, Architecture architecture, bool musl)
+    {
+        const string Supported = "HandWrite runs on Linux x64 with glibc 2.29 or later (Debian 11+, Ubuntu 20.04+, RHEL 9+)";
+        return (os, architecture, musl) switch
+        {
+            ("linux", Architecture.X64, false) => null,
+            ("linux", Architecture.X64, true) => $"{Supported}; this Linux uses musl (Alpine?), for which libtorch has no build.",
+            ("linux", var a, _) => $"{Supported}; this is Linux {a}, for which TorchSharp 0.107 ships no libtorch.",
+            ("windows", var a, _) => $"{Supported}; this is Windows {a}, where TorchSharp 0.107 fails to load its native library (dotnet/TorchSharp #1567): use WSL 2 with a Linux distribution.",
+            ("osx", Architecture.Arm64, _) => $"{Supported}; this is macOS on Apple silicon, which HandWrite has never been built or tested on.",
+            ("osx", var a, _) => $"{Supported}; this is macOS {a}, for which libtorch 2.10 has no build.",
+            (_, var a, _) => $"{Supported}; this is {RuntimeInformation.OSDescription} {a}.",
+        };
+    }
+
+    static bool IsMusl() => OperatingSystem.IsLinux() && !NativeLibrary.TryLoad("libc.so.6", out _);
+
+    /// <summary>One message for a native load that failed: what this system is, what was tried, what to do.</summary>
+    static string LoadFailure(Exception ex)
+    {
+        string glibc = "unknown", libstdcxx = "unknown";
+        try { glibc = Marshal.PtrToStringAnsi(gnu_get_libc_version()) ?? glibc; } catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { }
+        try { libstdcxx = SystemLibStdCxxHas(Symbol, Version) ? $"has {Version}" : $"lacks {Version} (HandWrite's shim supplies it)"; } catch (DllNotFoundException) { }
+        var tried = triedPaths.Count > 0 ? string.Join(", ", triedPaths.Distinct()) : Path.GetDirectoryName(typeof(TorchSharp.torch).Assembly.Location);
+        var message = ex is TypeInitializationException { InnerException: { } inner } ? inner.Message : ex.Message;
+        return $"libtorch could not be loaded on {RuntimeInformation.OSDescription} ({RuntimeInformation.RuntimeIdentifier}, glibc {glibc}, libstdc++ {libstdcxx}). " +
+            $"Tried: {tried}. The loader said: {message.Split('\n')[0].Trim()} " +
+            $"What to do: delete '{LibTorchRuntime.DefaultRoot}' so HandWrite fetches libtorch again, or reinstall HandWrite; on another platform see README's supported platforms.";
     }
 
     /// <summary>The NuGet cache the build restored from (its files must stay as shipped).</summary>
@@ -70,9 +139,8 @@ public static class TorchRuntime
     /// Patches our copy of the glue library (never the NuGet cache) and preloads a tiny shim that
     /// defines the symbol, built with the machine's g++ on first use and cached per user.
     /// </summary>
-    static void PatchGlueLibrary()
+    static void PatchGlueLibrary(string torchDir)
     {
-        var torchDir = Path.GetDirectoryName(typeof(TorchSharp.torch).Assembly.Location)!;
         var candidates = new[] { Path.Combine(torchDir, GlueLibrary), Path.Combine(torchDir, "runtimes", "linux-x64", "native", GlueLibrary) }
             .Where(File.Exists).ToList();
         if (candidates.Count == 0)
@@ -167,6 +235,7 @@ public static class TorchRuntime
     [DllImport("libc")] static extern IntPtr dlopen(string file, int mode);
     [DllImport("libc")] static extern IntPtr dlerror();
     [DllImport("libc")] static extern IntPtr dlvsym(IntPtr handle, string symbol, string version);
+    [DllImport("libc")] static extern IntPtr gnu_get_libc_version();
     [DllImport("libtorch_cpu", EntryPoint = "_ZN2at13globalContextEv")] static extern IntPtr at_globalContext();
     [DllImport("libtorch_cpu", EntryPoint = "_ZN2at7Context20setUserEnabledNNPACKEb")] static extern void at_Context_setUserEnabledNNPACK(IntPtr ctx, [MarshalAs(UnmanagedType.U1)] bool enabled);
 }
