@@ -8,19 +8,6 @@ BeforeAll {
     $labeled = New-LabeledDigitFolder -Path (Join-Path (New-TestFolder 'model') 'labeled') -PerDigit 3
     $tested = Test-DigitModel -ModelPath $model -LabeledFolder $labeled -ErrorAction Stop
 
-    function Invoke-InSession {
-        <# Runs a script in a new runspace with the module imported and returns every stream, progress included. #>
-        param([Parameter(Mandatory)][string] $Script, [hashtable] $Parameters = @{})
-        $state = [initialsessionstate]::CreateDefault2()
-        $state.ImportPSModule((Get-TestPath).ModuleManifest)
-        $shell = [powershell]::Create($state)
-        try {
-            $output = $shell.AddScript($Script).AddParameters($Parameters).Invoke()
-            [pscustomobject]@{ Output = @($output); Errors = @($shell.Streams.Error); Progress = @($shell.Streams.Progress) }
-        }
-        finally { $shell.Dispose() }
-    }
-
     function ConvertTo-TextLine {
         <# What Format-Table or Format-List (-View) shows of the input in a console -Width wide: its lines, trailing spaces cut. #>
         param([Parameter(ValueFromPipeline)] $InputObject, [Parameter(Mandatory)][ValidateSet('Table', 'List')][string] $View, [int] $Width = 120)
@@ -266,7 +253,7 @@ Describe 'Get-DigitModel' {
 Describe 'Measure-DigitModel -Quick' {
     BeforeAll {
         $sample = New-DigitPicture -Path (Join-Path (New-TestFolder 'measure') 'seven.png') -Digit 7 -Style @{ Width = 280; Height = 280 }
-        $run = Invoke-InSession -Parameters @{ M = $model; S = $sample.FullName } -Script '
+        $run = Invoke-InRunspace -Parameters @{ M = $model; S = $sample.FullName } -Script '
             param($M, $S) Get-DigitModel -LiteralPath $M | Measure-DigitModel -Quick -Threads 1 -SamplePath $S'
         $run.Errors | Should -BeNullOrEmpty
         $result = $run.Output[0]
@@ -310,7 +297,7 @@ Describe 'Measure-DigitModel -Quick' {
 
     It 'stops on a -ModelPath that is not there before it measures anything' {
         $missing = Join-Path (New-TestFolder 'no-model') 'gone.hwm'
-        $failed = Invoke-InSession -Parameters @{ M = $missing } -Script 'param($M) Measure-DigitModel -Quick -ModelPath $M'
+        $failed = Invoke-InRunspace -Parameters @{ M = $missing } -Script 'param($M) Measure-DigitModel -Quick -ModelPath $M'
         $failed.Output | Should -BeNullOrEmpty
         $failed.Errors.Count | Should -Be 1
         Assert-ErrorRecord $failed.Errors[0] -ErrorId 'HandWrite.BenchmarkNotFound,HandWrite.PowerShell.MeasureDigitModelCommand' `

@@ -62,37 +62,6 @@ BeforeAll {
         @(foreach ($rule in $rules.Keys) { if (-not $rules[$rule]) { "$($Reading.Name): not $rule" } }) | Should -BeNullOrEmpty
     }
 
-    # The 28x28 images -SavePreprocessed writes are read with the module's own SkiaSharp.
-    Add-Type -Path (Join-Path (Split-Path (Get-TestPath).ModuleManifest) 'SkiaSharp.dll')
-
-    function Read-Preprocessed {
-        <# A 28x28 image -SavePreprocessed wrote, as 784 values 0..1. #>
-        param([Parameter(Mandatory)][string] $Path)
-        $info = [SkiaSharp.SKImageInfo]::new(28, 28, [SkiaSharp.SKColorType]::Gray8, [SkiaSharp.SKAlphaType]::Opaque)
-        $bitmap = [SkiaSharp.SKBitmap]::Decode($Path, $info)
-        try { , [double[]]@($bitmap.Bytes | ForEach-Object { $_ / 255 }) } finally { $bitmap.Dispose() }
-    }
-
-    function Measure-PixelDifference {
-        <# Mean absolute difference of two 28x28 images, the smallest over shifts of -B by up to one pixel each way:
-        centring by the centre of mass moves by whole pixels, and a centre near a half pixel may round either way. #>
-        param([double[]] $A, [double[]] $B)
-        $padded = [double[]]::new(900) # B inside a border of zeros, 30x30
-        for ($y = 0; $y -lt 28; $y++) { [array]::Copy($B, $y * 28, $padded, ($y + 1) * 30 + 1, 28) }
-        $best = [double]::MaxValue
-        foreach ($dy in -1..1) {
-            foreach ($dx in -1..1) {
-                $sum = 0.0
-                for ($y = 0; $y -lt 28; $y++) {
-                    $row = ($y + 1 + $dy) * 30 + 1 + $dx
-                    for ($x = 0; $x -lt 28; $x++) { $sum += [math]::Abs($A[$y * 28 + $x] - $padded[$row + $x]) }
-                }
-                $best = [math]::Min($best, $sum / 784)
-            }
-        }
-        $best
-    }
-
     $number = 7, 3, 0, 8
     $plainStyle = @{ Width = 400; Height = 120 }
 }

@@ -39,20 +39,6 @@ BeforeAll {
         $problems | Should -BeNullOrEmpty
     }
 
-    function Invoke-InRunspace {
-        <# A new runspace of this pwsh with the module imported and no host (nothing reaches the console): its output,
-        errors and progress records. #>
-        param([Parameter(Mandatory)][string] $Script, [hashtable] $Parameters = @{})
-        $state = [System.Management.Automation.Runspaces.InitialSessionState]::CreateDefault2()
-        $state.ImportPSModule((Get-TestPath).ModuleManifest)
-        $shell = [powershell]::Create($state)
-        try {
-            $output = $shell.AddScript($Script).AddParameters($Parameters).Invoke()
-            [pscustomobject]@{ Output = @($output); Errors = @($shell.Streams.Error); Progress = @($shell.Streams.Progress) }
-        }
-        finally { $shell.Dispose() }
-    }
-
     function Measure-Difference {
         <# The largest absolute difference of two equally long arrays (probabilities). #>
         param([double[]] $A, [double[]] $B)
@@ -61,36 +47,8 @@ BeforeAll {
         $largest
     }
 
-    # The 28x28 images -SavePreprocessed writes are read with the module's own SkiaSharp.
+    # The blank page below is drawn with the module's own SkiaSharp.
     Add-Type -Path (Join-Path (Split-Path (Get-TestPath).ModuleManifest) 'SkiaSharp.dll')
-
-    function Read-Preprocessed {
-        <# A 28x28 image -SavePreprocessed wrote, as 784 values 0..1. #>
-        param([Parameter(Mandatory)][string] $Path)
-        $info = [SkiaSharp.SKImageInfo]::new(28, 28, [SkiaSharp.SKColorType]::Gray8, [SkiaSharp.SKAlphaType]::Opaque)
-        $bitmap = [SkiaSharp.SKBitmap]::Decode($Path, $info)
-        try { , [double[]]@($bitmap.Bytes | ForEach-Object { $_ / 255 }) } finally { $bitmap.Dispose() }
-    }
-
-    function Measure-PixelDifference {
-        <# Mean absolute difference of two 28x28 images, the smallest over shifts of -B by up to one pixel each way:
-        centring by the centre of mass moves by whole pixels, and a centre near a half pixel may round either way. #>
-        param([double[]] $A, [double[]] $B)
-        $padded = [double[]]::new(900) # B inside a border of zeros, 30x30
-        for ($y = 0; $y -lt 28; $y++) { [array]::Copy($B, $y * 28, $padded, ($y + 1) * 30 + 1, 28) }
-        $best = [double]::MaxValue
-        foreach ($dy in -1..1) {
-            foreach ($dx in -1..1) {
-                $sum = 0.0
-                for ($y = 0; $y -lt 28; $y++) {
-                    $row = ($y + 1 + $dy) * 30 + 1 + $dx
-                    for ($x = 0; $x -lt 28; $x++) { $sum += [math]::Abs($A[$y * 28 + $x] - $padded[$row + $x]) }
-                }
-                $best = [math]::Min($best, $sum / 784)
-            }
-        }
-        $best
-    }
 }
 
 Describe 'Get-DigitPrediction: paths' {
@@ -367,7 +325,6 @@ Describe 'Get-DigitPrediction: batches and the files it writes' {
         $existing = (New-Item -ItemType Directory -Path (Join-Path $work 'existing')).FullName
         $script = @"
 `$PSStyle.OutputRendering = 'PlainText'
-Import-Module '$((Get-TestPath).ModuleManifest)'
 `$files = '$($files -join "', '")'
 `$a = @(`$files | Get-DigitPrediction -ModelPath '$model' -SavePreprocessed '$new' -Confirm)
 "new: `$(`$a.Count) predictions, folder `$(Test-Path '$new')"
@@ -375,8 +332,9 @@ Import-Module '$((Get-TestPath).ModuleManifest)'
 "existing: `$(`$b.Count) predictions, files `$((Get-ChildItem '$existing').Name -join ' ')"
 "@
         # No to the new folder; then yes, no, yes to the three images in the existing one.
-        $output = ('N', 'Y', 'N', 'Y' | & (Join-Path $PSHOME 'pwsh') -NoProfile -Command $script 2>&1) -join "`n"
-        $LASTEXITCODE | Should -Be 0
+        $run = Invoke-TestPwsh -InputLines 'N', 'Y', 'N', 'Y' -Command $script
+        $output = ($run.Output, $run.Error) -join "`n"
+        $run.ExitCode | Should -Be 0
         $names = $files | ForEach-Object { [IO.Path]::GetFileNameWithoutExtension($_) + '.28x28.png' }
         # The prompts wrap at the console's width: compared without white space.
         $flat = $output -replace '\s'

@@ -4,34 +4,6 @@
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'Support' 'HandWrite.TestSupport.psm1') -Force
     Import-Module (Get-TestPath).ModuleManifest
-
-    function Invoke-InSession {
-        <# Runs a script in a new runspace with the module imported and returns every stream, progress included. #>
-        param([Parameter(Mandatory)][string] $Script, [hashtable] $Parameters = @{})
-        $state = [initialsessionstate]::CreateDefault2()
-        $state.ImportPSModule((Get-TestPath).ModuleManifest)
-        $shell = [powershell]::Create($state)
-        try {
-            $output = $shell.AddScript($Script).AddParameters($Parameters).Invoke()
-            [pscustomobject]@{
-                Output = @($output); Errors = @($shell.Streams.Error); Verbose = @($shell.Streams.Verbose.Message)
-                Progress = @($shell.Streams.Progress)
-            }
-        }
-        finally { $shell.Dispose() }
-    }
-
-    function Start-TestPwsh {
-        <# Starts pwsh with the module imported, not waiting for it: -InputFile is its standard input, -Log.out/.err its output. #>
-        param([Parameter(Mandatory)][string] $Command, [Parameter(Mandatory)][string] $Log, [string] $InputFile)
-        $script = "Import-Module '$((Get-TestPath).ModuleManifest)'`n$Command"
-        $start = @{
-            FilePath = Join-Path $PSHOME 'pwsh'; PassThru = $true; RedirectStandardOutput = "$Log.out"; RedirectStandardError = "$Log.err"
-            ArgumentList = '-NoProfile', '-EncodedCommand', [Convert]::ToBase64String([Text.Encoding]::Unicode.GetBytes($script))
-        }
-        if ($InputFile) { $start.RedirectStandardInput = $InputFile }
-        Start-Process @start
-    }
 }
 
 Describe 'The product card''s line: Invoke-DigitTraining -Epochs 10 | Test-DigitModel | Format-Table' {
@@ -40,7 +12,7 @@ Describe 'The product card''s line: Invoke-DigitTraining -Epochs 10 | Test-Digit
         # test's folder, and keeps the verbose epochs and both results (-OutVariable) for the checks after the card's.
         $folder = New-TestFolder 'card'
         $modelPath = Join-Path $folder 'card.hwm'
-        $run = Invoke-InSession -Parameters @{ ModelPath = $modelPath } -Script '
+        $run = Invoke-InRunspace -Parameters @{ ModelPath = $modelPath } -Script '
             param($ModelPath)
             $PSDefaultParameterValues = @{
                 "Invoke-DigitTraining:Subset" = 300
@@ -137,7 +109,7 @@ Describe 'The product card''s line: Invoke-DigitTraining -Epochs 10 | Test-Digit
 Describe 'Invoke-DigitTraining -ValidationSize 0' {
     It 'reports no validation accuracy rather than NaN, and keeps the last epoch' {
         $modelPath = Join-Path (New-TestFolder 'unvalidated') 'all.hwm'
-        $run = Invoke-InSession -Parameters @{ M = $modelPath } -Script '
+        $run = Invoke-InRunspace -Parameters @{ M = $modelPath } -Script '
             param($M)
             $r = Invoke-DigitTraining -ValidationSize 0 -Subset 300 -Epochs 2 -ModelPath $M -Verbose
             $r
@@ -161,7 +133,7 @@ Describe 'Invoke-DigitTraining -ValidationSize 0' {
 Describe 'Invoke-DigitTraining -WhatIf and -Confirm' {
     It '-WhatIf trains nothing and writes nothing' {
         $folder = New-TestFolder 'whatif'
-        $run = Invoke-InSession -Parameters @{ M = (Join-Path $folder 'm.hwm') } -Script '
+        $run = Invoke-InRunspace -Parameters @{ M = (Join-Path $folder 'm.hwm') } -Script '
             param($M) Invoke-DigitTraining -ModelPath $M -Epochs 1 -Subset 1000 -WhatIf'
         $run.Errors | Should -BeNullOrEmpty
         $run.Output | Should -BeNullOrEmpty
@@ -172,14 +144,12 @@ Describe 'Invoke-DigitTraining -WhatIf and -Confirm' {
     It '-Confirm asks before training, naming the model; answering No trains nothing and writes nothing' {
         $folder = New-TestFolder 'confirm'
         $modelPath = Join-Path $folder 'm.hwm'
-        $answer = Join-Path (New-TestFolder 'answer') 'no.txt'
-        Set-Content -LiteralPath $answer -Value 'N'
-        $process = Start-TestPwsh -Log (Join-Path (Split-Path $answer) 'pwsh') -InputFile $answer -Command "
+        # Invoke-TestPwsh throws if pwsh does not exit within 300 s; 'N' is the answer typed at the prompt.
+        $run = Invoke-TestPwsh -InputLines 'N' -Command "
             Invoke-DigitTraining -ModelPath '$modelPath' -Epochs 1 -Subset 1000 -ValidationSize 100 -Confirm
             'went on'"
-        $process.WaitForExit(300000) | Should -BeTrue
-        $process.ExitCode | Should -Be 0
-        $output = Get-Content -Raw -LiteralPath (Join-Path (Split-Path $answer) 'pwsh.out')
+        $run.ExitCode | Should -Be 0
+        $output = $run.Output
         $output | Should -Match 'Are you sure you want to perform this action\?'
         # The prompt wraps at the console's width: compared without white space.
         $asked = "Performing the operation `"Train 1 epoch(s) (Best preset) and write the model`" on target `"$modelPath`"."
@@ -196,7 +166,7 @@ Describe 'Invoke-DigitTraining on bad input' {
         # A folder cannot be created where a file is: unwritable even for root, who ignores permissions.
         $blocker = New-Item -ItemType File -Path (Join-Path $folder 'file')
         $modelPath = Join-Path $blocker 'm.hwm'
-        $run = Invoke-InSession -Parameters @{ M = $modelPath } -Script '
+        $run = Invoke-InRunspace -Parameters @{ M = $modelPath } -Script '
             param($M) Invoke-DigitTraining -ModelPath $M -Epochs 1 -Subset 1000 -Verbose'
         $run.Errors.Count | Should -Be 1
         $run.Errors[0].CategoryInfo.Category | Should -Be 'PermissionDenied'
@@ -231,9 +201,7 @@ Describe 'Invoke-DigitTraining on bad input' {
 Describe 'Stopping Invoke-DigitTraining' {
     It 'cancels training mid-epoch when the pipeline is stopped, writes no model, and the session goes on' {
         $modelPath = Join-Path (New-TestFolder 'stop') 'm.hwm'
-        $state = [initialsessionstate]::CreateDefault2()
-        $state.ImportPSModule((Get-TestPath).ModuleManifest)
-        $shell = [powershell]::Create($state)
+        $shell = New-TestShell
         try {
             $null = $shell.AddCommand('Invoke-DigitTraining').AddParameters(@{ ModelPath = $modelPath; Subset = 20000; ValidationSize = 500; Epochs = 3 })
             $invocation = $shell.BeginInvoke()
@@ -262,12 +230,12 @@ Describe 'Invoke-DigitTraining killed mid-run' {
         # disk, i.e. somewhere inside a later epoch.
         $killed = Join-Path $folder 'killed.hwm'
         $line = 'Invoke-DigitTraining ' + (($recipe.GetEnumerator() | ForEach-Object { "-$($_.Key) $($_.Value)" }) -join ' ') + " -ModelPath '$killed' | Out-Null"
-        $process = Start-TestPwsh -Command $line -Log (Join-Path $folder 'pwsh')
+        $process = Start-TestPwsh -Command $line
         $clock = [Diagnostics.Stopwatch]::StartNew()
         while (-not (Test-Path -LiteralPath "$killed.checkpoint") -and -not $process.HasExited -and $clock.Elapsed.TotalMinutes -lt 4) {
             Start-Sleep -Milliseconds 20
         }
-        $process.HasExited | Should -BeFalse -Because "the run must still be going to be killed: $(Get-Content -Raw -LiteralPath (Join-Path $folder 'pwsh.err'))"
+        $process.HasExited | Should -BeFalse -Because "the run must still be going to be killed: $(if ($process.HasExited) { $process.ErrorTask.Result })"
         $process.Kill()
         $process.WaitForExit()
 

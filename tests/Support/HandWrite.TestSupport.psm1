@@ -93,21 +93,71 @@ function New-LabeledDigitFolder {
     (Resolve-Path -LiteralPath $Path).Path
 }
 
-function Invoke-TestPwsh {
+function New-TestShell {
     <#
-    Runs pwsh (this one, $PSHOME's) in a new process, no profile, output redirected and no terminal, as CI runs it;
-    -Command is imported with the built module first unless -NoImport. Returns ExitCode, Output and Error (text).
+    A [powershell] on a new runspace of this pwsh with the built module imported and no host (nothing reaches the
+    console), for a test that drives it itself (BeginInvoke, Stop); the caller disposes it.
     #>
-    param(
-        [Parameter(Mandatory)][string] $Command,
-        [hashtable] $Environment = @{},
-        [string] $WorkingDirectory = $RepoRoot,
-        [switch] $NoImport,
-        [int] $TimeoutSeconds = 300
-    )
+    $state = [initialsessionstate]::CreateDefault2()
+    $state.ImportPSModule($ModuleManifest)
+    [powershell]::Create($state)
+}
+
+function Invoke-InRunspace {
+    <#
+    Runs -Script with -Parameters in a new runspace (New-TestShell: the module imported, no host) and returns what
+    each stream got: Output, Errors (ErrorRecords), Verbose (the messages) and Progress (ProgressRecords).
+    #>
+    param([Parameter(Mandatory)][string] $Script, [hashtable] $Parameters = @{})
+    $shell = New-TestShell
+    try {
+        $output = $shell.AddScript($Script).AddParameters($Parameters).Invoke()
+        [pscustomobject]@{
+            Output = @($output); Errors = @($shell.Streams.Error); Verbose = @($shell.Streams.Verbose | ForEach-Object Message)
+            Progress = @($shell.Streams.Progress)
+        }
+    }
+    finally { $shell.Dispose() }
+}
+
+function Read-Preprocessed {
+    <# A 28x28 image -SavePreprocessed wrote, as 784 values 0..1, read with the module's own SkiaSharp. #>
+    param([Parameter(Mandatory)][string] $Path)
+    if (-not ('SkiaSharp.SKBitmap' -as [type])) { Add-Type -Path (Join-Path (Split-Path $ModuleManifest) 'SkiaSharp.dll') }
+    $info = [SkiaSharp.SKImageInfo]::new(28, 28, [SkiaSharp.SKColorType]::Gray8, [SkiaSharp.SKAlphaType]::Opaque)
+    $bitmap = [SkiaSharp.SKBitmap]::Decode($Path, $info)
+    try { , [double[]]@($bitmap.Bytes | ForEach-Object { $_ / 255 }) } finally { $bitmap.Dispose() }
+}
+
+function Measure-PixelDifference {
+    <#
+    Mean absolute difference of two 28x28 images (Read-Preprocessed), the smallest over shifts of -B by up to one pixel
+    each way: centring by the centre of mass moves by whole pixels, and a centre near a half pixel may round either way.
+    #>
+    param([double[]] $A, [double[]] $B)
+    $padded = [double[]]::new(900) # B inside a border of zeros, 30x30
+    for ($y = 0; $y -lt 28; $y++) { [array]::Copy($B, $y * 28, $padded, ($y + 1) * 30 + 1, 28) }
+    $best = [double]::MaxValue
+    foreach ($dy in -1..1) {
+        foreach ($dx in -1..1) {
+            $sum = 0.0
+            for ($y = 0; $y -lt 28; $y++) {
+                $row = ($y + 1 + $dy) * 30 + 1 + $dx
+                for ($x = 0; $x -lt 28; $x++) { $sum += [math]::Abs($A[$y * 28 + $x] - $padded[$row + $x]) }
+            }
+            $best = [math]::Min($best, $sum / 784)
+        }
+    }
+    $best
+}
+
+function New-TestPwshStartInfo {
+    # The ProcessStartInfo Start-TestPwsh and Invoke-TestPwsh share (see Start-TestPwsh); not exported.
+    param([string] $Command, [hashtable] $Environment, [string] $WorkingDirectory, [switch] $NoImport, [switch] $Interactive)
     $start = [System.Diagnostics.ProcessStartInfo]::new((Join-Path $PSHOME 'pwsh'))
     $script = if ($NoImport) { $Command } else { "Import-Module '$ModuleManifest'`n$Command" }
-    foreach ($arg in '-NoProfile', '-NonInteractive', '-Command', $script) { $start.ArgumentList.Add($arg) }
+    $arguments = if ($Interactive) { '-NoProfile', '-Command', $script } else { '-NoProfile', '-NonInteractive', '-Command', $script }
+    foreach ($arg in $arguments) { $start.ArgumentList.Add($arg) }
     $start.RedirectStandardOutput = $true
     $start.RedirectStandardError = $true
     $start.RedirectStandardInput = $true
@@ -115,16 +165,53 @@ function Invoke-TestPwsh {
     $start.WorkingDirectory = $WorkingDirectory
     $start.Environment['NO_COLOR'] = '1'
     foreach ($name in $Environment.Keys) { $start.Environment[$name] = [string]$Environment[$name] }
+    $start
+}
+
+function Start-TestPwsh {
+    <#
+    Starts pwsh (this one, $PSHOME's) in a new process and returns its Process without waiting for it: no profile,
+    output redirected and no terminal, as CI runs it; -Command is imported with the built module first unless -NoImport.
+    -InputLines are written to its standard input, then closed: the answers to its prompts, which it then reads
+    (without -InputLines it runs -NonInteractive). The Process's OutputTask and ErrorTask (Task[string]) complete with
+    all it wrote to standard output and error once it ends; they are read as it writes, so it never blocks on them.
+    #>
+    param(
+        [Parameter(Mandatory)][string] $Command,
+        [hashtable] $Environment = @{},
+        [string] $WorkingDirectory = $RepoRoot,
+        [switch] $NoImport,
+        [string[]] $InputLines
+    )
+    $start = New-TestPwshStartInfo -Command $Command -Environment $Environment -WorkingDirectory $WorkingDirectory -NoImport:$NoImport -Interactive:($null -ne $InputLines)
     $process = [System.Diagnostics.Process]::Start($start)
+    $process | Add-Member -NotePropertyName OutputTask -NotePropertyValue $process.StandardOutput.ReadToEndAsync()
+    $process | Add-Member -NotePropertyName ErrorTask -NotePropertyValue $process.StandardError.ReadToEndAsync()
+    foreach ($line in $InputLines) { $process.StandardInput.WriteLine($line) }
     $process.StandardInput.Close()
-    $stdout = $process.StandardOutput.ReadToEndAsync()
-    $stderr = $process.StandardError.ReadToEndAsync()
+    $process
+}
+
+function Invoke-TestPwsh {
+    <#
+    Runs pwsh as Start-TestPwsh starts it (-Command, -Environment, -WorkingDirectory, -NoImport, -InputLines) and waits
+    for it, killing it after -TimeoutSeconds. Returns ExitCode, Output and Error (text).
+    #>
+    param(
+        [Parameter(Mandatory)][string] $Command,
+        [hashtable] $Environment = @{},
+        [string] $WorkingDirectory = $RepoRoot,
+        [switch] $NoImport,
+        [string[]] $InputLines,
+        [int] $TimeoutSeconds = 300
+    )
+    $process = Start-TestPwsh -Command $Command -Environment $Environment -WorkingDirectory $WorkingDirectory -NoImport:$NoImport -InputLines $InputLines
     if (-not $process.WaitForExit($TimeoutSeconds * 1000)) {
         $process.Kill($true)
         throw "pwsh did not exit within $TimeoutSeconds s: $Command"
     }
-    [pscustomobject]@{ ExitCode = $process.ExitCode; Output = $stdout.Result; Error = $stderr.Result }
+    [pscustomobject]@{ ExitCode = $process.ExitCode; Output = $process.OutputTask.Result; Error = $process.ErrorTask.Result }
 }
 
 Export-ModuleMember -Function Get-TestPath, New-TestFolder, Get-TestModel, Get-TestDigit, New-DigitPicture, New-MnistFormPicture,
-    New-LabeledDigitFolder, Invoke-TestPwsh
+    New-LabeledDigitFolder, New-TestShell, Invoke-InRunspace, Read-Preprocessed, Measure-PixelDifference, Start-TestPwsh, Invoke-TestPwsh
