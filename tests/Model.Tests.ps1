@@ -300,7 +300,7 @@ Describe 'Measure-DigitModel -Quick' {
         $failed = Invoke-InRunspace -Parameters @{ M = $missing } -Script 'param($M) Measure-DigitModel -Quick -ModelPath $M'
         $failed.Output | Should -BeNullOrEmpty
         $failed.Errors.Count | Should -Be 1
-        Assert-ErrorRecord $failed.Errors[0] -ErrorId 'HandWrite.BenchmarkNotFound,HandWrite.PowerShell.MeasureDigitModelCommand' `
+        Assert-ErrorRecord $failed.Errors[0] -ErrorId 'HandWrite.ModelNotFound,HandWrite.PowerShell.MeasureDigitModelCommand' `
             -Category ObjectNotFound -Target $missing -Hint 'Train one with Invoke-DigitTraining'
         $failed.Progress.StatusDescription | Should -BeNullOrEmpty -Because 'a minute of timings must not end in "no model"'
     }

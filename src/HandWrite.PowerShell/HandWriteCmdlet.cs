@@ -118,12 +118,16 @@ public abstract class HandWriteCmdlet : PSCmdlet
     /// </summary>
     protected void EnsureTorchRuntime()
     {
+        bool reported = false;
         try
         {
             RunWithRelay(relay =>
             {
-                TorchRuntime.EnsureInitialized((status, percent) => relay.Progress(
-                    new ProgressRecord(RuntimeActivityId, "Installing libtorch for HandWrite", status) { PercentComplete = Math.Clamp(percent, -1, 100) }), CancellationToken);
+                TorchRuntime.EnsureInitialized((status, percent) =>
+                {
+                    reported = true;
+                    relay.Progress(new ProgressRecord(RuntimeActivityId, "Installing libtorch for HandWrite", status) { PercentComplete = Math.Clamp(percent, -1, 100) });
+                }, CancellationToken);
                 return true;
             });
         }
@@ -131,7 +135,8 @@ public abstract class HandWriteCmdlet : PSCmdlet
         {
             ThrowCoreFailure(ex, "Runtime");
         }
-        WriteProgress(new ProgressRecord(RuntimeActivityId, "Installing libtorch for HandWrite", "Done") { RecordType = ProgressRecordType.Completed });
+        if (reported) // nothing to close when libtorch was already there
+            WriteProgress(new ProgressRecord(RuntimeActivityId, "Installing libtorch for HandWrite", "Done") { RecordType = ProgressRecordType.Completed });
     }
 
     /// <summary>The model paths the user gave (several: an ensemble), else the one default model.</summary>

@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using HandWrite.Core;
 using HandWrite.Core.Benchmarks;
+using HandWrite.Core.Model;
 
 namespace HandWrite.PowerShell;
 
@@ -49,11 +50,15 @@ public sealed class MeasureDigitModelCommand : HandWriteCmdlet
             Pwsh = SessionState.PSVariable.GetValue("PSHOME") is string home ? System.IO.Path.Combine(home, OperatingSystem.IsWindows() ? "pwsh.exe" : "pwsh") : null,
             ModuleManifest = MyInvocation.MyCommand.Module?.Path,
         };
-        // Minutes of measuring must not end in "not found": the files named are checked first.
-        foreach (var (path, subject) in new[] { (options.ModelPath, "Model"), (options.SamplePng, "Image") })
-            if (path is not null && !File.Exists(path))
-                ThrowCoreFailure(new HandWriteException($"'{path}' does not exist. Give the path of an existing file, or leave the parameter out.",
-                    HandWriteErrorKind.NotFound, target: path), subject, path);
+        // Minutes of measuring must not end in "no model" or "no picture": what the user named is checked first.
+        if (options.ModelPath is { } model)
+        {
+            try { ModelFile.ReadInfo(model); }
+            catch (HandWriteException ex) { ThrowCoreFailure(ex, "Model", model); }
+        }
+        if (options.SamplePng is { } sample && !File.Exists(sample))
+            ThrowCoreFailure(new HandWriteException($"'{sample}' does not exist. Give -SamplePath an existing picture, or leave it out to time a drawn MNIST digit.",
+                HandWriteErrorKind.NotFound, target: sample), "Image", sample);
         try
         {
             var result = RunWithRelay(relay => ModelBenchmark.Run(options,
