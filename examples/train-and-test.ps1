@@ -4,9 +4,7 @@
 .DESCRIPTION
     Invoke-DigitTraining | Test-DigitModel, with the per-digit scores and the report charts
     (training curve, confusion matrix, misclassified digits) gathered in -ReportFolder.
-    Run it in the handwrite host:
-        dotnet run --project src/HandWrite.Host -c Release -- -File examples/train-and-test.ps1
-    or in pwsh after Import-Module out/HandWrite/HandWrite.psd1.
+    Run it in pwsh after Import-Module out/HandWrite/HandWrite.psd1.
 .EXAMPLE
     ./examples/train-and-test.ps1 -Epochs 3 -ModelPath ./three.hwm
 #>

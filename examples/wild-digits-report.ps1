@@ -8,7 +8,7 @@
     then composes -Numbers multi-digit images (3 to 5 digits, seeded; each from one set) from the same real digits and
     reports how many each model reads exactly with Get-DigitPrediction -Number.
 .EXAMPLE
-    ./examples/wild-digits-report.ps1 ../shared/wild-digits -BestModel ./best.hwm -SeedModel ./seed.hwm | Format-Table
+    ./examples/wild-digits-report.ps1 ./wild-digits -BestModel ./best.hwm -SeedModel ./seed.hwm | Format-Table
 #>
 [CmdletBinding()]
 param(

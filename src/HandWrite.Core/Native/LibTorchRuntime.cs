@@ -158,7 +158,7 @@ internal static class LibTorchRuntime
                     var entry = zip.GetEntry($"runtimes/linux-x64/native/{library}")
                         ?? throw new HandWriteException($"'{nupkg}' has no runtimes/linux-x64/native/{library}: it is not the libtorch package HandWrite needs.", HandWriteErrorKind.InvalidData, target: nupkg);
                     entry.ExtractToFile(Path.Combine(temp, library));
-                    File.SetUnixFileMode(Path.Combine(temp, library), (UnixFileMode)0b111_101_101);
+                    if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(Path.Combine(temp, library), (UnixFileMode)0b111_101_101);
                 }
             }
             TryDeleteFolder(folder); // an incomplete one from an older failure
