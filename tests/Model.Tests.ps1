@@ -221,20 +221,35 @@ Describe 'Get-DigitModel' {
             -Target $missing -Hint 'Train one with Invoke-DigitTraining'
     }
 
-    It 'reads $env:HANDWRITE_MODEL with no path, and says how to get a model when there is none' {
+    It 'reads $env:HANDWRITE_MODEL with no path, else the shipped model with its provenance, and says how to get a model when $env:HANDWRITE_MODEL names none' {
         $env:HANDWRITE_MODEL = $model
         try { $info = Get-DigitModel -ErrorAction Stop }
         finally { $env:HANDWRITE_MODEL = $null }
         $info.Path | Should -Be $model
+        $info.Recipe | Should -BeNullOrEmpty -Because 'a model without a provenance note has none'
 
+        # No model of the user's own: the one shipped with the module, with where it came from.
         $emptyHome, $runHome = (New-TestFolder 'empty-home'), $env:HANDWRITE_HOME
         $env:HANDWRITE_HOME = $emptyHome
-        try { $none = Get-DigitModel -ErrorVariable failures -ErrorAction SilentlyContinue }
+        try { $shipped = Get-DigitModel -ErrorAction Stop }
         finally { $env:HANDWRITE_HOME = $runHome }
+        $shipped.Path | Should -Be (Join-Path (Split-Path (Get-TestPath).ModuleManifest) 'HandWrite.default.hwm')
+        $shipped.Recipe | Should -Match '^Invoke-DigitTraining with its defaults \(Best preset, 10 epochs, seed \d+; best epoch \d+ by validation\)$'
+        $shipped.TestAccuracy | Should -BeGreaterThan 0.99
+        $shipped.TestAccuracyMeasured | Should -Be 'Test-DigitModel on the 10000 MNIST test images'
+        $shipped.WeightsSha256 | Should -Match '^[0-9a-f]{64}$'
+        $list = $shipped | ConvertTo-TextLine -View List
+        @($list -match '^Recipe\s+: Invoke-DigitTraining').Count | Should -Be 1
+        @($list -match '^TestAccuracy\s+: 99[.,]\d\d ?% \(Test-DigitModel on the 10000 MNIST test images\)$').Count | Should -Be 1
+
+        $missing = Join-Path $emptyHome 'mine.hwm'
+        $env:HANDWRITE_MODEL = $missing
+        try { $none = Get-DigitModel -ErrorVariable failures -ErrorAction SilentlyContinue }
+        finally { $env:HANDWRITE_MODEL = $null }
         $none | Should -BeNullOrEmpty
         $failures.Count | Should -Be 1
         Assert-ErrorRecord $failures[0] -ErrorId 'HandWrite.ModelNotFound,HandWrite.PowerShell.GetDigitModelCommand' -Category ObjectNotFound `
-            -Target (Join-Path $emptyHome 'handwrite.hwm') -Hint 'Train one with Invoke-DigitTraining'
+            -Target $missing -Hint 'Train one with Invoke-DigitTraining'
     }
 
     It 'shows a table (name, architecture, parameters, epochs, validation accuracy, preset, date) and a list of everything' {

@@ -133,22 +133,42 @@ Describe 'Get-DigitPrediction: the card''s line, Get-ChildItem *.png | Get-Digit
         }
     }
 
-    It 'without any model stops with one error naming the missing model and what to do' {
+    It 'with no model of the user''s own reads them with the model shipped with the module; the user''s own takes precedence' {
         $emptyHome = New-TestFolder 'no-model-home'
+        $shippedModel = Join-Path (Split-Path (Get-TestPath).ModuleManifest) 'HandWrite.default.hwm'
         $saved = $env:HANDWRITE_HOME
         $env:HANDWRITE_HOME = $emptyHome
+        Push-Location -LiteralPath $pictures
+        try {
+            $shipped = @(Get-ChildItem *.png | Get-DigitPrediction -ErrorAction Stop)
+            $shippedInfo = Get-DigitModel
+            Copy-Item -LiteralPath $model -Destination (Join-Path $emptyHome 'handwrite.hwm')
+            $ownInfo = Get-DigitModel
+        }
+        finally { Pop-Location; $env:HANDWRITE_HOME = $saved }
+        $shippedInfo.Path | Should -Be $shippedModel
+        $shippedInfo.TestAccuracy | Should -BeGreaterThan 0.99 -Because 'the shipped model is README''s 10-epoch recipe'
+        # A trained model reads these clear pictures right, whatever their canvas, ink or transparency.
+        @($shipped | ForEach-Object { '{0}={1}' -f $_.Name, $_.Digit }) | Should -Be @('seven.png=7', 'three.png=3', 'zero.png=0' | Sort-Object)
+        $ownInfo.Path | Should -Be (Join-Path $emptyHome 'handwrite.hwm')
+    }
+
+    It 'stops with one error naming the missing model and what to do when $env:HANDWRITE_MODEL names no file' {
+        $missing = Join-Path (New-TestFolder 'no-model') 'handwrite.hwm'
+        $saved = $env:HANDWRITE_MODEL
+        $env:HANDWRITE_MODEL = $missing
         Push-Location -LiteralPath $pictures
         try {
             $predictions = 'not run'
             $thrown = $null
             try { $predictions = Get-ChildItem *.png | Get-DigitPrediction -ErrorAction Stop } catch { $thrown = $_ }
         }
-        finally { Pop-Location; $env:HANDWRITE_HOME = $saved }
+        finally { Pop-Location; $env:HANDWRITE_MODEL = $saved }
         $predictions | Should -Be 'not run'
         $thrown.FullyQualifiedErrorId | Should -Be 'HandWrite.ModelNotFound,HandWrite.PowerShell.GetDigitPredictionCommand'
         $thrown.CategoryInfo.Category | Should -Be 'ObjectNotFound'
-        $thrown.TargetObject | Should -Be (Join-Path $emptyHome 'handwrite.hwm')
-        $thrown.ErrorDetails.Message | Should -BeLike "No model at '$(Join-Path $emptyHome 'handwrite.hwm')'*Invoke-DigitTraining*-ModelPath*"
+        $thrown.TargetObject | Should -Be $missing
+        $thrown.ErrorDetails.Message | Should -BeLike "No model at '$missing'*Invoke-DigitTraining*-ModelPath*"
     }
 }
 

@@ -34,14 +34,19 @@ public abstract class HandWriteCmdlet : PSCmdlet
             try { return work(relay); }
             finally { relay.Complete(); }
         });
+        bool drained = false;
         try
         {
             foreach (var write in relay.Pending()) write(this);
+            drained = true;
         }
         finally
         {
-            // Writing fails once the pipeline is stopping: cancel Core and let it unwind before we leave.
-            if (!task.IsCompleted) { cancellation.Cancel(); ((IAsyncResult)task).AsyncWaitHandle.WaitOne(); }
+            // Writing fails once the pipeline is stopping: cancel Core then. A relay drained to its end means the work is
+            // returning (it completes the relay in its finally, a moment before the task counts as completed): cancelling
+            // then would cancel this cmdlet's token for every later record too, so only wait.
+            if (!drained) cancellation.Cancel();
+            ((IAsyncResult)task).AsyncWaitHandle.WaitOne();
         }
         try
         {
