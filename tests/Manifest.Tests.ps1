@@ -28,7 +28,9 @@ Describe 'HandWrite.psd1' {
         $copy = New-TestFolder 'manifest'
         Copy-Item -Path (Join-Path (Split-Path $paths.ModuleManifest) '*') -Destination $copy -Recurse
         $psd1 = Join-Path $copy 'HandWrite.psd1'
-        (Get-Content -Raw $psd1) -replace "PowerShellVersion = '7.6'", "PowerShellVersion = '99.0'" | Set-Content -LiteralPath $psd1
+        $text = Get-Content -Raw $psd1
+        $text -match "PowerShellVersion\s*=\s*'7\.6'" | Should -BeTrue -Because 'the copy is changed only where the real manifest says 7.6'
+        $text -replace "PowerShellVersion\s*=\s*'7\.6'", "PowerShellVersion = '99.0'" | Set-Content -LiteralPath $psd1
         $run = Invoke-TestPwsh -NoImport -Command "Import-Module '$psd1' -ErrorAction Stop"
         $run.ExitCode | Should -Be 1
         $run.Error | Should -Match "requires a minimum PowerShell version of '99.0'"

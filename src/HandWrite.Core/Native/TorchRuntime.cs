@@ -65,7 +65,8 @@ public static class TorchRuntime
         // not support; raising c10's log level before libtorch loads keeps users from seeing it.
         setenv("TORCH_CPP_LOG_LEVEL", "ERROR", 1);
         var torchDir = Path.GetDirectoryName(typeof(TorchSharp.torch).Assembly.Location)!;
-        if (!File.Exists(Path.Combine(torchDir, "libtorch_cpu.so")))
+        // A build has libtorch beside TorchSharp.dll (the module folder) or in its runtimes/ folder (a test or app build).
+        if (!File.Exists(Path.Combine(torchDir, "libtorch_cpu.so")) && !File.Exists(Path.Combine(torchDir, "runtimes", "linux-x64", "native", "libtorch_cpu.so")))
         {
             // An installed package: libtorch comes from the per-user runtime folder, loaded by full path so that the glue
             // library's dependencies (libtorch.so, libc10.so, libtorch_cpu.so) are already there when TorchSharp loads it.
