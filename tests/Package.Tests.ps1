@@ -29,21 +29,25 @@ BeforeAll {
     $libtorchPackage = Join-Path $nugetRoot $libtorchId $libtorchVersion "$libtorchId.$libtorchVersion.nupkg"
     $port = Get-Random -Minimum 20000 -Maximum 60000
     $source = "http://127.0.0.1:$port/"
+    # The listener is made here so that AfterAll can stop it: a GetContext() blocked in the server's runspace cannot be
+    # interrupted by stopping that runspace, only by stopping the listener.
+    $listener = [System.Net.HttpListener]::new()
+    $listener.Prefixes.Add($source)
+    $listener.Start()
     $server = [powershell]::Create().AddScript({
-        param($Prefix, $File)
-        $listener = [System.Net.HttpListener]::new()
-        $listener.Prefixes.Add($Prefix)
-        $listener.Start()
+        param($Listener, $File)
         try {
-            while ($listener.IsListening) {
-                $context = $listener.GetContext()
+            while ($Listener.IsListening) {
+                $context = $Listener.GetContext()
                 "GET $($context.Request.Url.AbsolutePath)"
                 $stream = [System.IO.File]::OpenRead($File)
                 try { $context.Response.ContentLength64 = $stream.Length; $stream.CopyTo($context.Response.OutputStream) }
                 finally { $stream.Dispose(); $context.Response.Close() }
             }
-        } finally { $listener.Close() }
-    }).AddArgument($source).AddArgument($libtorchPackage)
+        } catch [System.Net.HttpListenerException], [System.ObjectDisposedException] {
+            # AfterAll stopped the listener
+        }
+    }).AddArgument($listener).AddArgument($libtorchPackage)
     $serverOutput = [System.Management.Automation.PSDataCollection[psobject]]::new()
     $serving = $server.BeginInvoke([System.Management.Automation.PSDataCollection[psobject]]::new(), $serverOutput)
 
@@ -62,7 +66,8 @@ BeforeAll {
 }
 
 AfterAll {
-    if ($server) { $server.Stop(); $server.Dispose() }
+    if ($listener) { $listener.Stop(); $listener.Close() }
+    if ($server) { $null = $serving.AsyncWaitHandle.WaitOne(10000); $server.Dispose() }
 }
 
 Describe 'HandWrite package' {
