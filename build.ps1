@@ -85,10 +85,12 @@ if ($DefaultModel) {
 
 if ($Package -or $Test) {
     # The package is the built module less libtorch's own files, which TorchSharp-cpu's libtorch package holds.
-    $props = [xml](Get-Content -Raw (Join-Path $root 'Directory.Build.props'))
-    $libtorchId = $props.Project.PropertyGroup.LibTorchPackageId | Where-Object { $_ } | Select-Object -First 1
-    $libtorchVersion = $props.Project.PropertyGroup.LibTorchPackageVersion | Where-Object { $_ } | Select-Object -First 1
+    # Versions live in Directory.Build.props; restore put the packages in the NuGet cache (the Pester step below uses both).
+    $props = ([xml](Get-Content -Raw (Join-Path $root 'Directory.Build.props'))).Project.PropertyGroup
+    function Get-BuildProperty([string] $Name) { $props.$Name | Where-Object { $_ } | Select-Object -First 1 }
     $packagesRoot = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { ((dotnet nuget locals global-packages --list) -replace '^global-packages:\s*', '').Trim() }
+    $libtorchId = Get-BuildProperty LibTorchPackageId
+    $libtorchVersion = Get-BuildProperty LibTorchPackageVersion
     $libtorchFiles = @(Get-ChildItem (Join-Path $packagesRoot $libtorchId.ToLowerInvariant() $libtorchVersion 'runtimes' 'linux-x64' 'native') -File).Name
     if ($libtorchFiles.Count -eq 0) { throw "No $libtorchId $libtorchVersion in '$packagesRoot': run dotnet restore." }
     $staging = Join-Path $root 'out' 'package' 'HandWrite'
@@ -115,7 +117,7 @@ $results = New-Item -ItemType Directory -Force -Path (Join-Path $root 'out' 'tes
 $run = Join-Path $root 'out' 'test-run'
 Remove-Item -LiteralPath $run -Recurse -Force -ErrorAction Ignore
 $null = New-Item -ItemType Directory -Force -Path $run
-# For the test processes only: the product's defaults pointed into the clone (never the user's home or ../shared).
+# For the test processes only: the product's defaults pointed into the clone (never the user's home or data beside it).
 $env:HANDWRITE_HOME = Join-Path $run 'home'
 $env:HANDWRITE_DATA = Join-Path $root 'out' 'test-cache' 'mnist'
 $env:HANDWRITE_MODEL = $null
@@ -142,9 +144,8 @@ if ($Suite -in 'All', 'Core') {
 }
 
 if ($Suite -in 'All', 'Module') {
-    $pesterVersion = ([xml](Get-Content -Raw (Join-Path $root 'Directory.Build.props'))).Project.PropertyGroup.PesterVersion | Where-Object { $_ } | Select-Object -First 1
-    $packages = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { (dotnet nuget locals global-packages --list) -replace '^global-packages:\s*', '' }
-    $pester = Join-Path $packages.Trim() 'pester' $pesterVersion 'tools' 'Pester.psd1'
+    $pesterVersion = Get-BuildProperty PesterVersion
+    $pester = Join-Path $packagesRoot 'pester' $pesterVersion 'tools' 'Pester.psd1'
     if (-not (Test-Path -LiteralPath $pester)) { throw "Pester $pesterVersion is not at '$pester': the build restores it (tests/HandWrite.Tests, PackageDownload); run ./build.ps1 again." }
     $paths = if ($PesterPath) { $PesterPath | ForEach-Object { (Resolve-Path $_).Path } } else { Join-Path $root 'tests' }
     $nunit = Join-Path $results 'pester.xml'
